@@ -1,0 +1,120 @@
+import * as docker from "@pulumi/docker";
+import * as pulumi from "@pulumi/pulumi";
+import { renderEmqxEnv } from "../lib/emqxEnv";
+import type { PortBinding } from "../lib/settings";
+
+/** Inputs of one EMQX broker container. */
+export interface BrokerArgs {
+    /** Pinned image reference, e.g. emqx/emqx:5.1.4. */
+    image: string;
+    /** Docker container name (the seed's `ai4e_emqx`). */
+    containerName: string;
+    /** Docker network to join; pass the network component's output so the container waits for it. */
+    networkName: pulumi.Input<string>;
+    /** Fixed IPv4 address on that network. */
+    containerIp: string;
+    /** Docker restart policy. */
+    restart: string;
+    /** Erlang node name, name@host; its host part also becomes the container's network alias. */
+    nodeName: string;
+    /** Listener ports published on the host. */
+    ports: PortBinding[];
+    /** EMQX console log level. */
+    logLevel: string;
+    /** Dashboard administrator's user name. */
+    dashboardUsername: string;
+    /** Dashboard administrator's password (a secret). */
+    dashboardPassword: pulumi.Input<string>;
+    /** Erlang cookie (a secret); undefined keeps EMQX's default. */
+    nodeCookie: pulumi.Input<string> | undefined;
+    /** Memory limit in MB; 0 means no limit. */
+    memoryMb: number;
+    /** Open-file limit (soft and hard); 0 keeps Docker's default. */
+    nofileLimit: number;
+    /** json-file log rotation size such as 10m; "" keeps Docker's default logging. */
+    logMaxSize: string;
+    /** How many rotated log files json-file keeps. */
+    logMaxFiles: number;
+    /** Whether to run with no-new-privileges. */
+    noNewPrivileges: boolean;
+    /** Prefix of the named data and log volumes, unique per project and stack. */
+    volumePrefix: string;
+    /** Keep the volumes (the broker's data) when the stack is destroyed. */
+    keepVolumesOnDestroy: boolean;
+    /** Docker labels put on the container and its volumes. */
+    labels: { label: string; value: string }[];
+}
+
+/** EMQX in Docker: the pinned image, its data and log volumes, and the container. */
+export class Broker extends pulumi.ComponentResource {
+    /** The container, for resources that must wait for it. */
+    readonly container: docker.Container;
+    /** The container's name. */
+    readonly containerName: pulumi.Output<string>;
+    /** The container's fixed IPv4 address on the network. */
+    readonly containerIp: pulumi.Output<string>;
+    /** Names of the data and log volumes. */
+    readonly volumeNames: pulumi.Output<string[]>;
+
+    constructor(name: string, args: BrokerArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("emqx:index:Broker", name, {}, opts);
+        const image = new docker.RemoteImage(`${name}-image`, { name: args.image, keepLocally: true }, { parent: this });
+        const volume = (purpose: string) =>
+            new docker.Volume(
+                `${name}-${purpose}`,
+                { name: `${args.volumePrefix}-${purpose}`, labels: args.labels },
+                { parent: this, retainOnDelete: args.keepVolumesOnDestroy },
+            );
+        const data = volume("data");
+        const log = volume("log");
+
+        const env = pulumi
+            .all([args.dashboardPassword, args.nodeCookie])
+            .apply(([dashboardPassword, nodeCookie]) =>
+                renderEmqxEnv({
+                    nodeName: args.nodeName,
+                    logLevel: args.logLevel,
+                    dashboardUsername: args.dashboardUsername,
+                    dashboardPassword,
+                    nodeCookie,
+                }),
+            );
+        this.container = new docker.Container(
+            name,
+            {
+                name: args.containerName,
+                image: image.imageId,
+                restart: args.restart,
+                envs: pulumi.secret(env),
+                networksAdvanced: [
+                    { name: args.networkName, ipv4Address: args.containerIp, aliases: [args.nodeName.split("@")[1]] },
+                ],
+                ports: args.ports.map((p) => ({ internal: p.containerPort, external: p.hostPort, ip: p.hostIp, protocol: "tcp" })),
+                volumes: [
+                    { volumeName: data.name, containerPath: "/opt/emqx/data" },
+                    { volumeName: log.name, containerPath: "/opt/emqx/log" },
+                ],
+                healthcheck: {
+                    tests: ["CMD", "/opt/emqx/bin/emqx", "ctl", "status"],
+                    interval: "5s",
+                    timeout: "25s",
+                    retries: 5,
+                },
+                // Readiness is proven by the post-deploy MQTT check, which notices it sooner than a 5 s health poll.
+                wait: false,
+                memory: args.memoryMb > 0 ? args.memoryMb : undefined,
+                ulimits: args.nofileLimit > 0 ? [{ name: "nofile", soft: args.nofileLimit, hard: args.nofileLimit }] : undefined,
+                logDriver: args.logMaxSize ? "json-file" : undefined,
+                logOpts: args.logMaxSize ? { "max-size": args.logMaxSize, "max-file": String(args.logMaxFiles) } : undefined,
+                securityOpts: args.noNewPrivileges ? ["no-new-privileges:true"] : undefined,
+                labels: args.labels,
+            },
+            // The fixed name, IP and host ports cannot be held by two containers at once.
+            { parent: this, deleteBeforeReplace: true },
+        );
+        this.containerName = this.container.name;
+        this.containerIp = pulumi.output(args.containerIp);
+        this.volumeNames = pulumi.all([data.name, log.name]);
+        this.registerOutputs({ containerName: this.containerName, containerIp: this.containerIp, volumeNames: this.volumeNames });
+    }
+}

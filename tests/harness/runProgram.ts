@@ -1,0 +1,102 @@
+/**
+ * Runs index.ts under Pulumi's mocks in this process and prints, as JSON on the last line, what
+ * the program registered: every resource request exactly as it reached the (mock) engine, and
+ * the stack outputs. Run one scenario per process so each starts from a clean Pulumi runtime.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { MockMonitor } from "@pulumi/pulumi/runtime/mocks";
+import * as path from "node:path";
+import { repoRoot, stackConfig } from "./stackFiles";
+
+const secretSig = "1b47061264138c4ac30d75fd1eb44270";
+const sigKey = "4dabf18193072939515e22adb298388d";
+
+export interface RegisteredResource {
+    type: string;
+    name: string;
+    custom: boolean;
+    /** `type::name` of the parent, "" for none. */
+    parent: string;
+    inputs: Record<string, unknown>;
+    /** Top-level inputs that reached the engine wrapped as secrets. */
+    secretInputs: string[];
+    /** `type::name` of the resources this one depends on. */
+    dependsOn: string[];
+    deleteBeforeReplace: boolean;
+    retainOnDelete: boolean;
+}
+
+export interface ProgramRun {
+    error?: { name: string; message: string };
+    resources: RegisteredResource[];
+    outputs: Record<string, { value: unknown; secret: boolean }>;
+}
+
+function unwrapSecrets(value: any): any {
+    if (Array.isArray(value)) return value.map(unwrapSecrets);
+    if (value === null || typeof value !== "object") return value;
+    if (value[sigKey] === secretSig) return unwrapSecrets(value.value);
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, unwrapSecrets(v)]));
+}
+
+async function main(): Promise<void> {
+    const stack = process.env.HARNESS_STACK ?? "dev";
+    const overrides = JSON.parse(process.env.HARNESS_CONFIG ?? "{}");
+    const { values, secretKeys } = stackConfig(stack, overrides);
+    pulumi.runtime.setAllConfig(values, secretKeys);
+
+    const resources: RegisteredResource[] = [];
+    const urnToName = new Map<string, string>();
+    const original = MockMonitor.prototype.registerResource;
+    MockMonitor.prototype.registerResource = async function (req: any, callback: any) {
+        const raw = req.getObject()?.toJavaScript() ?? {};
+        resources.push({
+            type: req.getType(),
+            name: req.getName(),
+            custom: req.getCustom(),
+            parent: urnToName.get(req.getParent()) ?? "",
+            inputs: unwrapSecrets(raw),
+            secretInputs: Object.keys(raw).filter((k) => raw[k]?.[sigKey] === secretSig),
+            dependsOn: req.getDependenciesList().map((urn: string) => urnToName.get(urn) ?? urn),
+            deleteBeforeReplace: req.getDeletebeforereplace(),
+            retainOnDelete: req.getRetainondelete() ?? false,
+        });
+        return original.call(this, req, (err: unknown, response: any) => {
+            if (response) urnToName.set(response.getUrn(), `${req.getType()}::${req.getName()}`);
+            callback(err, response);
+        });
+    };
+
+    await pulumi.runtime.setMocks(
+        {
+            newResource: (args) => ({
+                id: `${args.name}-id`,
+                state: { ...args.inputs, ...(args.type === "docker:index/remoteImage:RemoteImage" ? { imageId: "sha256:mock" } : {}) },
+            }),
+            call: (args) => args.inputs,
+        },
+        "emqx",
+        stack,
+        false,
+    );
+
+    const run: ProgramRun = { resources, outputs: {} };
+    try {
+        const program = require(path.join(repoRoot, "build", "index"));
+        for (const [name, value] of Object.entries(program)) {
+            const output: pulumi.Output<unknown> = pulumi.output(value as any);
+            run.outputs[name] = {
+                value: await new Promise((resolve) => output.apply(resolve)),
+                secret: await pulumi.isSecret(output),
+            };
+        }
+        await new Promise((resolve) => setTimeout(resolve, 50));
+    } catch (err) {
+        const e = err as Error;
+        run.error = { name: e.constructor.name, message: e.message };
+    }
+    process.stdout.write("\n" + JSON.stringify(run) + "\n");
+    process.exit(0);
+}
+
+void main();

@@ -1,0 +1,28 @@
+/** Runs the program under mocks in a child process (see runProgram.ts) and returns what it registered. */
+import { execFile } from "node:child_process";
+import * as path from "node:path";
+import type { ProgramRun, RegisteredResource } from "./runProgram";
+import type { ConfigValue } from "./stackFiles";
+
+export async function runProgram(stack: string, overrides: Record<string, ConfigValue | null> = {}): Promise<ProgramRun> {
+    const script = path.join(__dirname, "runProgram.js");
+    const stdout = await new Promise<string>((resolve, reject) => {
+        execFile(
+            process.execPath,
+            [script],
+            { env: { ...process.env, HARNESS_STACK: stack, HARNESS_CONFIG: JSON.stringify(overrides) }, timeout: 60_000 },
+            (err, out, errOut) => (err ? reject(new Error(`${err.message}\n${errOut}`)) : resolve(out)),
+        );
+    });
+    const lines = stdout.trim().split("\n");
+    return JSON.parse(lines[lines.length - 1]);
+}
+
+/** The single registered resource of a type; fails loudly when there is not exactly one. */
+export function only(run: ProgramRun, type: string): RegisteredResource {
+    const found = run.resources.filter((r) => r.type === type);
+    if (found.length !== 1) {
+        throw new Error(`expected one ${type}, found ${found.length}: ${run.resources.map((r) => r.type).join(", ")}`);
+    }
+    return found[0];
+}

@@ -1,0 +1,176 @@
+/** The Pulumi program under Pulumi's mocks, fed the real Pulumi.yaml defaults and stack files. */
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { only, runProgram } from "./harness/scenario";
+
+const container = "docker:index/container:Container";
+const network = "docker:index/network:Network";
+const volume = "docker:index/volume:Volume";
+const image = "docker:index/remoteImage:RemoteImage";
+
+describe("dev stack reproduces the seed docker-compose file", async () => {
+    const run = await runProgram("dev");
+
+    it("deploys without a configuration error", () => assert.equal(run.error, undefined));
+
+    it("declares the network ai4e_net with IPAM subnet 172.20.0.0/16", () => {
+        const net = only(run, network);
+        assert.equal(net.inputs.name, "ai4e_net");
+        assert.deepEqual(net.inputs.ipamConfigs, [{ subnet: "172.20.0.0/16" }]);
+        assert.equal(net.inputs.driver, "bridge");
+        assert.equal(net.parent, "emqx:index:Network::network");
+    });
+
+    it("pulls emqx/emqx:5.1.4 and keeps it locally on destroy", () => {
+        assert.deepEqual(only(run, image).inputs, { name: "emqx/emqx:5.1.4", keepLocally: true });
+    });
+
+    it("runs container ai4e_emqx, restart always, at 172.20.0.117 on that network", () => {
+        const c = only(run, container);
+        assert.equal(c.inputs.name, "ai4e_emqx");
+        assert.equal(c.inputs.restart, "always");
+        assert.equal(c.inputs.image, "sha256:mock", "the container runs the pulled image's id");
+        assert.deepEqual(c.inputs.networksAdvanced, [
+            { name: "ai4e_net", ipv4Address: "172.20.0.117", aliases: ["broker.ai4e.internal"] },
+        ]);
+        assert.equal(c.parent, "emqx:index:Broker::emqx");
+    });
+
+    it("publishes 1883, 8883, 8083, 8084 and 18083 on all interfaces, host port = container port", () => {
+        const ports = only(run, container).inputs.ports as { internal: number; external: number; ip: string; protocol: string }[];
+        assert.deepEqual(
+            ports.map((p) => `${p.ip}:${p.external}->${p.internal}/${p.protocol}`),
+            ["0.0.0.0:1883->1883/tcp", "0.0.0.0:8883->8883/tcp", "0.0.0.0:8083->8083/tcp", "0.0.0.0:8084->8084/tcp", "0.0.0.0:18083->18083/tcp"],
+        );
+    });
+
+    it("mounts named volumes on /opt/emqx/data and /opt/emqx/log, never /opt/emqx/etc", () => {
+        const c = only(run, container);
+        assert.deepEqual(c.inputs.volumes, [
+            { volumeName: "emqx-dev-emqx-data", containerPath: "/opt/emqx/data" },
+            { volumeName: "emqx-dev-emqx-log", containerPath: "/opt/emqx/log" },
+        ]);
+        const vols = run.resources.filter((r) => r.type === volume);
+        assert.deepEqual(vols.map((v) => v.inputs.name), ["emqx-dev-emqx-data", "emqx-dev-emqx-log"]);
+        assert.ok(vols.every((v) => !v.retainOnDelete), "dev removes its volumes on destroy");
+    });
+
+    it("has EMQX's documented health check and a stable node name", () => {
+        const c = only(run, container);
+        assert.deepEqual(c.inputs.healthcheck, { tests: ["CMD", "/opt/emqx/bin/emqx", "ctl", "status"], interval: "5s", timeout: "25s", retries: 5 });
+        assert.ok((c.inputs.envs as string[]).includes("EMQX_NODE__NAME=emqx@broker.ai4e.internal"));
+    });
+
+    it("labels container, network and volumes with project and stack", () => {
+        const expected = [{ label: "com.pulumi.project", value: "emqx" }, { label: "com.pulumi.stack", value: "dev" }];
+        for (const r of run.resources.filter((x) => [container, network, volume].includes(x.type))) {
+            assert.deepEqual(r.inputs.labels, expected, `${r.type} ${r.name}`);
+        }
+    });
+
+    it("sets no memory limit, so the seed's behaviour holds", () => assert.equal(only(run, container).inputs.memory, undefined));
+
+    it("makes the container depend on the network, and replaces both delete-first", () => {
+        const c = only(run, container);
+        assert.ok(c.dependsOn.includes(`${network}::network`), c.dependsOn.join(", "));
+        assert.ok(c.dependsOn.includes(`${image}::emqx-image`));
+        assert.equal(c.deleteBeforeReplace, true);
+        assert.equal(only(run, network).deleteBeforeReplace, true);
+    });
+
+    it("keeps the environment (it carries the dashboard password) a secret", () => {
+        assert.deepEqual(only(run, container).secretInputs, ["envs"]);
+    });
+
+    it("exports URLs, container and network facts", () => {
+        const values = Object.fromEntries(Object.entries(run.outputs).map(([k, v]) => [k, v.value]));
+        assert.deepEqual(values, {
+            mqttUrl: "mqtt://127.0.0.1:1883",
+            mqttsUrl: "mqtts://127.0.0.1:8883",
+            wsUrl: "ws://127.0.0.1:8083/mqtt",
+            wssUrl: "wss://127.0.0.1:8084/mqtt",
+            dashboardUrl: "http://127.0.0.1:18083",
+            containerName: "ai4e_emqx",
+            containerIp: "172.20.0.117",
+            networkName: "ai4e_net",
+            subnet: "172.20.0.0/16",
+            volumes: ["emqx-dev-emqx-data", "emqx-dev-emqx-log"],
+        });
+    });
+});
+
+describe("prod stack differs where production needs it", async () => {
+    const run = await runProgram("prod", {
+        dashboardPassword: { secret: "a-long-dashboard-password" },
+        nodeCookie: { secret: "prod_cookie_0123456789" },
+    });
+    const c = () => only(run, container);
+
+    it("deploys once its secrets are set", () => assert.equal(run.error, undefined));
+
+    it("binds the dashboard to 127.0.0.1 and the MQTT listeners to all interfaces", () => {
+        const ports = c().inputs.ports as { internal: number; ip: string }[];
+        assert.deepEqual(ports.map((p) => `${p.ip}:${p.internal}`), ["0.0.0.0:1883", "0.0.0.0:8883", "0.0.0.0:8083", "0.0.0.0:8084", "127.0.0.1:18083"]);
+    });
+
+    it("limits memory and open files, rotates logs, forbids privilege escalation", () => {
+        const i = c().inputs;
+        assert.equal(i.memory, 2048);
+        assert.deepEqual(i.ulimits, [{ name: "nofile", soft: 1048576, hard: 1048576 }]);
+        assert.equal(i.logDriver, "json-file");
+        assert.deepEqual(i.logOpts, { "max-size": "10m", "max-file": "5" });
+        assert.deepEqual(i.securityOpts, ["no-new-privileges:true"]);
+    });
+
+    it("logs at notice and passes its own dashboard password and cookie, as a secret", () => {
+        const envs = c().inputs.envs as string[];
+        assert.ok(envs.includes("EMQX_LOG__CONSOLE__LEVEL=notice"));
+        assert.ok(envs.includes("EMQX_DASHBOARD__DEFAULT_PASSWORD=a-long-dashboard-password"));
+        assert.ok(envs.includes("EMQX_NODE__COOKIE=prod_cookie_0123456789"));
+        assert.deepEqual(c().secretInputs, ["envs"]);
+    });
+
+    it("keeps its volumes on destroy, named after project and stack", () => {
+        const vols = run.resources.filter((r) => r.type === volume);
+        assert.deepEqual(vols.map((v) => [v.inputs.name, v.retainOnDelete]), [["emqx-prod-emqx-data", true], ["emqx-prod-emqx-log", true]]);
+    });
+
+    it("still reproduces the seed's network, name, IP and image", () => {
+        assert.equal(c().inputs.name, "ai4e_emqx");
+        assert.equal(only(run, network).inputs.name, "ai4e_net");
+        assert.equal((c().inputs.networksAdvanced as { ipv4Address: string }[])[0].ipv4Address, "172.20.0.117");
+        assert.equal(only(run, image).inputs.name, "emqx/emqx:5.1.4");
+    });
+});
+
+describe("bad input stops the program before any resource is registered", { concurrency: 4 }, () => {
+    const rows: [string, Record<string, string | null | { secret: string }>, RegExp][] = [
+        ["subnet prefix /33", { subnet: "172.20.0.0/33" }, /^emqx:subnet "172\.20\.0\.0\/33" has prefix \/33; an IPv4 prefix is 0 to 32$/],
+        ["subnet octet 300", { subnet: "300.20.0.0/16" }, /^emqx:subnet "300\.20\.0\.0\/16" has "300\.20\.0\.0", which is not an IPv4 address$/],
+        ["subnet not CIDR", { subnet: "not-a-cidr" }, /^emqx:subnet "not-a-cidr" is not IPv4 CIDR notation like 172\.20\.0\.0\/16$/],
+        ["IP not an address", { containerIp: "abc" }, /^emqx:containerIp is "abc", which is not an IPv4 address$/],
+        ["IP outside the subnet", { containerIp: "172.21.0.5" }, /^emqx:containerIp is 172\.21\.0\.5, outside emqx:subnet 172\.20\.0\.0\/16$/],
+        ["IP is the network address", { containerIp: "172.20.0.0" }, /^emqx:containerIp is 172\.20\.0\.0, the network address of 172\.20\.0\.0\/16/],
+        ["IP is the broadcast address", { containerIp: "172.20.255.255" }, /^emqx:containerIp is 172\.20\.255\.255, the broadcast address/],
+        ["IP is the gateway", { containerIp: "172.20.0.1" }, /^emqx:containerIp is 172\.20\.0\.1, the gateway Docker gives 172\.20\.0\.0\/16/],
+        ["port 70000", { mqttPort: "70000" }, /^emqx:mqttPort is "70000"; expected a whole number from 1 to 65535$/],
+        ["host port 1883 twice", { wsPort: "1883" }, /^emqx:wsPort is 1883, the same host port as emqx:mqttPort/],
+        ["restart sometimes", { restart: "sometimes" }, /^emqx:restart is "sometimes"; expected one of no, on-failure, always, unless-stopped$/],
+        ["image without a tag", { image: "emqx/emqx" }, /^emqx:image is "emqx\/emqx" without a tag; pin a version/],
+        ["image latest", { image: "emqx/emqx:latest" }, /^emqx:image is "emqx\/emqx:latest"; "latest" moves under you/],
+        ["empty container name", { containerName: "" }, /^emqx:containerName is empty; give it a name$/],
+        ["empty network name", { networkName: "" }, /^emqx:networkName is empty; give it a name$/],
+        ["a key Pulumi.yaml defaults, removed", { restart: null }, /^emqx:restart is not set \(Pulumi\.yaml declares its default\)$/],
+    ];
+    for (const [label, overrides, message] of rows) {
+        it(`rejects ${label}`, async () => {
+            const run = await runProgram("dev", overrides);
+            assert.equal(run.error?.name, "RunError", "a RunError prints its message without a stack trace");
+            const [heading, ...problems] = run.error!.message.split("\n");
+            assert.equal(heading, "invalid stack configuration:");
+            assert.equal(problems.length, 1, "one bad value, one line");
+            assert.match(problems[0].trim(), message);
+            assert.deepEqual(run.resources, []);
+        });
+    }
+});
