@@ -1,0 +1,234 @@
+/**
+ * The post-deploy MQTT check: connect, subscribe QoS 1 to a unique topic, publish a nonce QoS 1
+ * and wait for that exact message to come back. Retries what can heal (a booting broker) with
+ * short, capped, jittered backoff until one overall deadline; stops at once on what cannot.
+ * Plain TypeScript with no Pulumi inside: the dynamic provider, the CLI and the benchmark share it.
+ */
+import { randomBytes } from "node:crypto";
+import * as net from "node:net";
+import mqtt from "mqtt";
+
+/** What to check and how long to wait. */
+export interface MqttCheckOptions {
+    /** mqtt://, mqtts://, ws://…/mqtt or wss://…/mqtt. */
+    url: string;
+    /** MQTT user name, when the broker requires one. */
+    username?: string;
+    /** MQTT password. */
+    password?: string;
+    /** 4 = MQTT 3.1.1 (default), 5 = MQTT 5. */
+    protocolVersion?: 4 | 5;
+    /** Overall deadline in ms, long enough for a cold EMQX boot by default (120 s). */
+    timeoutMs?: number;
+    /** PEM CA certificate(s) to trust for mqtts:// and wss://. */
+    ca?: string;
+    /** PEM client certificate, for brokers that ask for one. */
+    cert?: string;
+    /** PEM client key. */
+    key?: string;
+    /** TLS server name to verify, when it differs from the URL's host. */
+    servername?: string;
+    /** Skip TLS certificate verification (never the default). */
+    insecure?: boolean;
+    /** Called with a line of progress while the check waits for the broker. */
+    onProgress?: (message: string) => void;
+}
+
+/** A passed check. */
+export interface MqttCheckResult {
+    /** Publish to delivery of the nonce, in ms. */
+    roundTripMs: number;
+    /** Connection attempts it took. */
+    attempts: number;
+    /** From the first attempt to the delivered message, in ms. */
+    elapsedMs: number;
+}
+
+/** Why a check failed; `message` is one line a person can act on. */
+export type FailureKind = "connect" | "no-connack" | "refused" | "subscribe" | "no-message" | "tls";
+
+export class MqttCheckError extends Error {
+    constructor(
+        message: string,
+        readonly kind: FailureKind,
+        readonly attempts: number,
+    ) {
+        super(message);
+        this.name = "MqttCheckError";
+    }
+}
+
+const refusedReasons: Record<number, string> = {
+    4: "bad username or password",
+    5: "not authorized",
+    134: "bad username or password",
+    135: "not authorized",
+};
+const tlsCodes = /^(ERR_TLS_|ERR_SSL_|DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT_IN_CHAIN|UNABLE_TO_|CERT_|HOSTNAME_MISMATCH)/;
+
+const firstDelayMs = 10;
+const maxDelayMs = 100;
+const maxAttemptMs = 10_000;
+
+interface AttemptFailure {
+    kind: FailureKind;
+    retryable: boolean;
+    /** For "connect": the last low-level error (ECONNREFUSED, connection closed before CONNACK…). */
+    detail: string;
+}
+
+function seconds(ms: number): string {
+    return `${Number((ms / 1000).toFixed(1))} s`;
+}
+
+function hostPort(url: string): string {
+    const u = new URL(url);
+    const defaults: Record<string, string> = { "mqtt:": "1883", "mqtts:": "8883", "ws:": "80", "wss:": "443" };
+    return `${u.hostname}:${u.port || defaults[u.protocol] || "?"}`;
+}
+
+function describe(failure: AttemptFailure, options: MqttCheckOptions, timeoutMs: number, topic: string): string {
+    const where = hostPort(options.url);
+    switch (failure.kind) {
+        case "connect":
+            return `could not connect to ${where} within ${seconds(timeoutMs)}, last error ${failure.detail}`;
+        case "no-connack":
+            return `no CONNACK from ${where} within ${seconds(timeoutMs)}`;
+        case "refused":
+            return `broker refused the connection: ${failure.detail}`;
+        case "subscribe":
+            return `subscribe to ${topic} refused (${failure.detail})`;
+        case "no-message":
+            return `connected and subscribed, but the message did not come back within ${seconds(timeoutMs)}`;
+        case "tls":
+            return `TLS handshake with ${where} failed: ${failure.detail}`;
+    }
+}
+
+function classifyError(err: Error & { code?: string | number }): AttemptFailure {
+    if (typeof err.code === "number" && refusedReasons[err.code]) {
+        return { kind: "refused", retryable: false, detail: `${refusedReasons[err.code]} (code ${err.code})` };
+    }
+    if (typeof err.code === "number") {
+        // Server unavailable / busy while booting: worth another try.
+        return { kind: "connect", retryable: true, detail: `${err.message} (code ${err.code})` };
+    }
+    if (typeof err.code === "string" && tlsCodes.test(err.code)) {
+        return { kind: "tls", retryable: false, detail: `${err.message} (${err.code})` };
+    }
+    return { kind: "connect", retryable: true, detail: err.code ?? err.message };
+}
+
+/** One connect, subscribe, publish, receive cycle within `budgetMs`; resolves to the round trip. */
+function attempt(options: MqttCheckOptions, budgetMs: number, topic: string, clientId: string): Promise<number> {
+    return new Promise((resolve, reject) => {
+        const nonce = randomBytes(12).toString("hex");
+        let stage: "connecting" | "subscribing" | "waiting" = "connecting";
+        let transportOpen = false;
+        let publishedAt = 0;
+        let settled = false;
+        const client = mqtt.connect(options.url, {
+            clientId,
+            protocolVersion: options.protocolVersion ?? 4,
+            username: options.username,
+            password: options.password,
+            ca: options.ca,
+            cert: options.cert,
+            key: options.key,
+            servername: options.servername,
+            rejectUnauthorized: !options.insecure,
+            reconnectPeriod: 0,
+            connectTimeout: budgetMs + 1000,
+            clean: true,
+            keepalive: 30,
+        });
+        const finish = (outcome: { roundTripMs: number } | AttemptFailure) => {
+            if (settled) return;
+            settled = true;
+            clearTimeout(timer);
+            client.removeAllListeners();
+            client.on("error", () => undefined);
+            client.end(true);
+            if ("roundTripMs" in outcome) resolve(outcome.roundTripMs);
+            else reject(outcome);
+        };
+        const timer = setTimeout(() => {
+            if (stage === "waiting") finish({ kind: "no-message", retryable: true, detail: "" });
+            else if (stage === "subscribing") finish({ kind: "no-message", retryable: true, detail: "no SUBACK" });
+            else if (transportOpen) finish({ kind: "no-connack", retryable: true, detail: "" });
+            else finish({ kind: "connect", retryable: true, detail: "timed out" });
+        }, budgetMs);
+
+        const stream = client.stream as unknown;
+        if (stream instanceof net.Socket) {
+            stream.once("connect", () => (transportOpen = true));
+        } else {
+            transportOpen = true; // WebSocket: the TCP connection is not observable here.
+        }
+        client.on("error", (err) => finish(classifyError(err as Error & { code?: string | number })));
+        client.on("close", () =>
+            finish(
+                stage === "connecting"
+                    ? { kind: "connect", retryable: true, detail: "connection closed before CONNACK" }
+                    : { kind: "connect", retryable: true, detail: `connection closed while ${stage}` },
+            ),
+        );
+        client.on("message", (receivedTopic, payload) => {
+            if (receivedTopic === topic && payload.toString() === nonce) {
+                finish({ roundTripMs: Number((performance.now() - publishedAt).toFixed(2)) });
+            }
+        });
+        client.on("connect", () => {
+            stage = "subscribing";
+            client.subscribe(topic, { qos: 1 }, (err, granted) => {
+                // MQTT.js reports a refused grant (0x80 and up) as an error carrying the SUBACK packet.
+                const refused = (err as { packet?: { granted?: number[] } } | null)?.packet?.granted?.[0];
+                const code = refused ?? granted?.[0]?.qos;
+                if (err || code === undefined || code >= 128) {
+                    const detail = code !== undefined ? `code ${code}` : (err?.message ?? "no grant");
+                    finish({ kind: "subscribe", retryable: false, detail });
+                    return;
+                }
+                stage = "waiting";
+                publishedAt = performance.now();
+                client.publish(topic, nonce, { qos: 1 });
+            });
+        });
+    });
+}
+
+/** Runs the check until it passes or the deadline passes; throws MqttCheckError with one clear line. */
+export async function checkMqtt(options: MqttCheckOptions): Promise<MqttCheckResult> {
+    const timeoutMs = options.timeoutMs ?? 120_000;
+    const started = performance.now();
+    const deadline = started + timeoutMs;
+    const clientId = `emqx-check-${randomBytes(6).toString("hex")}`;
+    const topic = `emqx-check/${clientId}`;
+    let delay = firstDelayMs;
+    let lastReport = -Infinity;
+    let last: AttemptFailure = { kind: "connect", retryable: true, detail: "no attempt made" };
+    for (let attempts = 1; ; attempts++) {
+        const remaining = deadline - performance.now();
+        if (remaining <= 0) {
+            throw new MqttCheckError(describe(last, options, timeoutMs, topic), last.kind, attempts - 1);
+        }
+        if (options.onProgress && performance.now() - lastReport >= 1000) {
+            lastReport = performance.now();
+            const why = attempts > 1 ? ` (${describe(last, options, performance.now() - started, topic)})` : "";
+            options.onProgress(`waiting for ${options.url}, attempt ${attempts}${why}`);
+        }
+        try {
+            const roundTripMs = await attempt(options, Math.min(remaining, maxAttemptMs), topic, clientId);
+            return { roundTripMs, attempts, elapsedMs: Math.round(performance.now() - started) };
+        } catch (failure) {
+            last = failure as AttemptFailure;
+            if (!last.retryable) {
+                throw new MqttCheckError(describe(last, options, timeoutMs, topic), last.kind, attempts);
+            }
+        }
+        // Full jitter between half and all of the current delay keeps many checks from marching in step.
+        const pause = Math.min(delay * (0.5 + Math.random() / 2), Math.max(0, deadline - performance.now()));
+        await new Promise((resolve) => setTimeout(resolve, pause));
+        delay = Math.min(delay * 2, maxDelayMs);
+    }
+}
