@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { Broker } from "./components/broker";
+import { MqttRoundTrip } from "./components/mqttRoundTrip";
 import { Network } from "./components/network";
 import { endpointsFor } from "./lib/endpoints";
 import { ownershipLabels } from "./lib/labels";
@@ -22,7 +23,14 @@ const broker = new Broker("emqx", {
     labels,
 });
 
-// 3. Outputs.
+// 3. Proof: the deploy only succeeds once an MQTT message makes the round trip.
+const check = new MqttRoundTrip("mqtt-round-trip", {
+    url: endpoints.mqttUrl,
+    timeoutSeconds: settings.checkTimeoutSeconds,
+    brokerId: broker.container.id,
+});
+
+// 4. Outputs.
 export const mqttUrl = endpoints.mqttUrl;
 export const mqttsUrl = endpoints.mqttsUrl;
 export const wsUrl = endpoints.wsUrl;
@@ -33,3 +41,5 @@ export const containerIp = broker.containerIp;
 export const networkName = network.name;
 export const subnet = network.subnet;
 export const volumes = broker.volumeNames;
+export const roundTripMs = check.roundTripMs;
+export const checkedAt = check.checkedAt;

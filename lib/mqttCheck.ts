@@ -47,15 +47,21 @@ export interface MqttCheckResult {
 /** Why a check failed; `message` is one line a person can act on. */
 export type FailureKind = "connect" | "no-connack" | "refused" | "subscribe" | "no-message" | "tls";
 
-export class MqttCheckError extends Error {
-    constructor(
-        message: string,
-        readonly kind: FailureKind,
-        readonly attempts: number,
-    ) {
-        super(message);
-        this.name = "MqttCheckError";
-    }
+/** A failed check. Made by `checkFailure`, not a subclass of Error: Pulumi's function serializer
+ * rewrites classes so that `super(message)` would lose the message inside the engine. */
+export interface MqttCheckError extends Error {
+    name: "MqttCheckError";
+    kind: FailureKind;
+    /** Connection attempts made. */
+    attempts: number;
+}
+
+function checkFailure(message: string, kind: FailureKind, attempts: number): MqttCheckError {
+    return Object.assign(new Error(message), { name: "MqttCheckError" as const, kind, attempts });
+}
+
+export function isMqttCheckError(err: unknown): err is MqttCheckError {
+    return err instanceof Error && err.name === "MqttCheckError";
 }
 
 const refusedReasons: Record<number, string> = {
@@ -127,6 +133,9 @@ function attempt(options: MqttCheckOptions, budgetMs: number, topic: string, cli
         let transportOpen = false;
         let publishedAt = 0;
         let settled = false;
+        // Declared before the closures that use it: Pulumi's function serializer cannot follow
+        // a variable that a closure reaches before its declaration.
+        let timer: NodeJS.Timeout | undefined = undefined;
         const client = mqtt.connect(options.url, {
             clientId,
             protocolVersion: options.protocolVersion ?? 4,
@@ -152,7 +161,7 @@ function attempt(options: MqttCheckOptions, budgetMs: number, topic: string, cli
             if ("roundTripMs" in outcome) resolve(outcome.roundTripMs);
             else reject(outcome);
         };
-        const timer = setTimeout(() => {
+        timer = setTimeout(() => {
             if (stage === "waiting") finish({ kind: "no-message", retryable: true, detail: "" });
             else if (stage === "subscribing") finish({ kind: "no-message", retryable: true, detail: "no SUBACK" });
             else if (transportOpen) finish({ kind: "no-connack", retryable: true, detail: "" });
@@ -197,7 +206,7 @@ function attempt(options: MqttCheckOptions, budgetMs: number, topic: string, cli
     });
 }
 
-/** Runs the check until it passes or the deadline passes; throws MqttCheckError with one clear line. */
+/** Runs the check until it passes or the deadline passes; throws an MqttCheckError with one clear line. */
 export async function checkMqtt(options: MqttCheckOptions): Promise<MqttCheckResult> {
     const timeoutMs = options.timeoutMs ?? 120_000;
     const started = performance.now();
@@ -210,7 +219,7 @@ export async function checkMqtt(options: MqttCheckOptions): Promise<MqttCheckRes
     for (let attempts = 1; ; attempts++) {
         const remaining = deadline - performance.now();
         if (remaining <= 0) {
-            throw new MqttCheckError(describe(last, options, timeoutMs, topic), last.kind, attempts - 1);
+            throw checkFailure(describe(last, options, timeoutMs, topic), last.kind, attempts - 1);
         }
         if (options.onProgress && performance.now() - lastReport >= 1000) {
             lastReport = performance.now();
@@ -223,7 +232,7 @@ export async function checkMqtt(options: MqttCheckOptions): Promise<MqttCheckRes
         } catch (failure) {
             last = failure as AttemptFailure;
             if (!last.retryable) {
-                throw new MqttCheckError(describe(last, options, timeoutMs, topic), last.kind, attempts);
+                throw checkFailure(describe(last, options, timeoutMs, topic), last.kind, attempts);
             }
         }
         // Full jitter between half and all of the current delay keeps many checks from marching in step.

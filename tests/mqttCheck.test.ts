@@ -1,7 +1,7 @@
 /** The MQTT check against real brokers: mosquitto from Debian and aedes in-process. No mocked MQTT. */
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { checkMqtt, MqttCheckError } from "../lib/mqttCheck";
+import { checkMqtt, isMqttCheckError, type MqttCheckError } from "../lib/mqttCheck";
 import { startAedes } from "./brokers/aedes";
 import { type Mosquitto, startMosquitto } from "./brokers/mosquitto";
 import { freePort, silentListener } from "./brokers/ports";
@@ -11,7 +11,7 @@ async function failure(promise: Promise<unknown>): Promise<MqttCheckError> {
     try {
         await promise;
     } catch (err) {
-        assert.ok(err instanceof MqttCheckError, `expected MqttCheckError, got ${err}`);
+        assert.ok(isMqttCheckError(err), `expected an MqttCheckError, got ${err}`);
         return err;
     }
     assert.fail("the check passed but should have failed");

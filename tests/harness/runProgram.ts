@@ -81,6 +81,13 @@ async function main(): Promise<void> {
     );
 
     const run: ProgramRun = { resources, outputs: {} };
+    const report = () => process.stdout.write("\n" + JSON.stringify(run) + "\n");
+    // Errors the runtime raises after the program returned (e.g. serializing a dynamic provider).
+    process.on("uncaughtException", (err) => {
+        run.error = { name: err.constructor.name, message: err.message };
+        report();
+        process.exit(0);
+    });
     try {
         const program = require(path.join(repoRoot, "build", "index"));
         for (const [name, value] of Object.entries(program)) {
@@ -95,7 +102,7 @@ async function main(): Promise<void> {
         const e = err as Error;
         run.error = { name: e.constructor.name, message: e.message };
     }
-    process.stdout.write("\n" + JSON.stringify(run) + "\n");
+    report();
     process.exit(0);
 }
 

@@ -1,0 +1,73 @@
+/**
+ * Benchmark of the post-deploy check (`npm run bench:check`; needs mosquitto on PATH):
+ *  (a) round trip against a ready local mosquitto, median and p95 over 60 checks;
+ *  (b) readiness lag: from the moment a listener starts accepting connections (a TCP relay to
+ *      mosquitto, opened at a random delay after the check started) until the check passes,
+ *      median and max over 15 runs.
+ */
+import * as net from "node:net";
+import { checkMqtt } from "../lib/mqttCheck";
+import { startMosquitto } from "../tests/brokers/mosquitto";
+import { freePort } from "../tests/brokers/ports";
+
+const roundTripRuns = 60;
+const lagRuns = 15;
+
+function percentile(values: number[], p: number): number {
+    const sorted = [...values].sort((a, b) => a - b);
+    return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
+}
+
+const ms = (n: number) => `${n.toFixed(1)} ms`;
+
+/** Opens a relay to the broker on `port` after `delayMs`; resolves with the moment it listens. */
+function relayLater(port: number, brokerPort: number, delayMs: number) {
+    const sockets = new Set<net.Socket>();
+    const server = net.createServer((client) => {
+        const upstream = net.connect(brokerPort, "127.0.0.1");
+        client.pipe(upstream).pipe(client);
+        for (const s of [client, upstream]) {
+            sockets.add(s);
+            s.on("error", () => (client.destroy(), upstream.destroy()));
+            s.on("close", () => sockets.delete(s));
+        }
+    });
+    const listening = new Promise<number>((resolve) =>
+        setTimeout(() => server.listen(port, "127.0.0.1", () => resolve(performance.now())), delayMs),
+    );
+    const close = () => {
+        sockets.forEach((s) => s.destroy());
+        return new Promise((resolve) => server.close(resolve));
+    };
+    return { listening, close };
+}
+
+async function main(): Promise<void> {
+    const broker = await startMosquitto();
+    try {
+        const url = `mqtt://127.0.0.1:${broker.port}`;
+        await checkMqtt({ url, timeoutMs: 5000 }); // warm-up
+        const roundTrips: number[] = [];
+        for (let i = 0; i < roundTripRuns; i++) {
+            roundTrips.push((await checkMqtt({ url, timeoutMs: 5000 })).roundTripMs);
+        }
+        console.log(`round trip over ${roundTripRuns} checks against a ready mosquitto: median ${ms(percentile(roundTrips, 50))}, p95 ${ms(percentile(roundTrips, 95))}`);
+
+        const lags: number[] = [];
+        for (let i = 0; i < lagRuns; i++) {
+            const port = await freePort();
+            const relay = relayLater(port, broker.port, 200 + Math.random() * 800);
+            try {
+                await checkMqtt({ url: `mqtt://127.0.0.1:${port}`, timeoutMs: 10_000 });
+                lags.push(performance.now() - (await relay.listening));
+            } finally {
+                await relay.close();
+            }
+        }
+        console.log(`readiness lag over ${lagRuns} late starts (200-1000 ms): median ${ms(percentile(lags, 50))}, max ${ms(Math.max(...lags))}`);
+    } finally {
+        await broker.stop();
+    }
+}
+
+void main();
