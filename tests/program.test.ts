@@ -82,7 +82,7 @@ describe("dev stack reproduces the seed docker-compose file", async () => {
         assert.deepEqual(only(run, container).secretInputs, ["envs"]);
     });
 
-    it("exports URLs, container and network facts", () => {
+    it("exports URLs, container and network facts, and the check's result", () => {
         const values = Object.fromEntries(Object.entries(run.outputs).map(([k, v]) => [k, v.value]));
         assert.deepEqual(values, {
             mqttUrl: "mqtt://127.0.0.1:1883",
@@ -95,6 +95,8 @@ describe("dev stack reproduces the seed docker-compose file", async () => {
             networkName: "ai4e_net",
             subnet: "172.20.0.0/16",
             volumes: ["emqx-dev-emqx-data", "emqx-dev-emqx-log"],
+            roundTripMs: 1.25,
+            checkedAt: "2026-01-01T00:00:00.000Z",
         });
     });
 });

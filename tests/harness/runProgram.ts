@@ -39,6 +39,12 @@ function unwrapSecrets(value: any): any {
     return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, unwrapSecrets(v)]));
 }
 
+/** Outputs the real providers compute, with recognisable stand-in values. */
+const computedByProviders: Record<string, Record<string, unknown>> = {
+    "docker:index/remoteImage:RemoteImage": { imageId: "sha256:mock" },
+    "pulumi-nodejs:dynamic:Resource": { roundTripMs: 1.25, checkedAt: "2026-01-01T00:00:00.000Z" },
+};
+
 async function main(): Promise<void> {
     const stack = process.env.HARNESS_STACK ?? "dev";
     const overrides = JSON.parse(process.env.HARNESS_CONFIG ?? "{}");
@@ -71,7 +77,7 @@ async function main(): Promise<void> {
         {
             newResource: (args) => ({
                 id: `${args.name}-id`,
-                state: { ...args.inputs, ...(args.type === "docker:index/remoteImage:RemoteImage" ? { imageId: "sha256:mock" } : {}) },
+                state: { ...args.inputs, ...computedByProviders[args.type] },
             }),
             call: (args) => args.inputs,
         },
