@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { Broker } from "./components/broker";
-import { MqttRoundTrip } from "./components/mqttRoundTrip";
 import { Network } from "./components/network";
+import { PostDeployCheck } from "./components/postDeployCheck";
 import { endpointsFor } from "./lib/endpoints";
 import { ownershipLabels } from "./lib/labels";
 import { loadStackSettings } from "./lib/stackConfig";
@@ -23,11 +23,15 @@ const broker = new Broker("emqx", {
     labels,
 });
 
-// 3. Proof: the deploy only succeeds once an MQTT message makes the round trip.
-const check = new MqttRoundTrip("mqtt-round-trip", {
+// 3. Proof: the deploy only succeeds once an MQTT message makes the round trip and the dashboard takes the login.
+const check = new PostDeployCheck("post-deploy-check", {
     url: endpoints.mqttUrl,
     timeoutSeconds: settings.checkTimeoutSeconds,
     brokerId: broker.container.id,
+    dashboardUrl: endpoints.dashboardUrl,
+    dashboardUsername: settings.dashboardUsername,
+    dashboardPassword: settings.dashboardPassword,
+    containerName: broker.containerName,
 });
 
 // 4. Outputs.
