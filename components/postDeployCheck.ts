@@ -77,7 +77,7 @@ async function runCheck(inputs: CheckInputs): Promise<CheckInputs & { roundTripM
 const provider: pulumi.dynamic.ResourceProvider = {
     async create(inputs: CheckInputs) {
         const outs = await runCheck(inputs);
-        return { id: `mqtt-round-trip-${outs.checkedAt}`, outs };
+        return { id: `post-deploy-check-${outs.checkedAt}`, outs };
     },
     async diff(_id: string, olds: CheckInputs, news: CheckInputs) {
         return { changes: watchedInputs.some((key) => olds[key] !== news[key]) };

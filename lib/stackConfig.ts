@@ -1,9 +1,10 @@
 /** Reads the stack's configuration through the Pulumi runtime and turns secrets into Pulumi secrets. */
 import * as pulumi from "@pulumi/pulumi";
+import { ConfigError, parseSettings, type Settings } from "./settings";
+
 // isConfigSecret is exported by the runtime but left out of its typings; Config.get uses it to warn.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { isConfigSecret } = require("@pulumi/pulumi/runtime/config") as { isConfigSecret(key: string): boolean };
-import { ConfigError, parseSettings, type Settings } from "./settings";
 
 /** Validated settings whose secret values never leave Pulumi's secret wrapper. */
 export type StackSettings = Omit<Settings, "dashboardPassword" | "nodeCookie"> & {
