@@ -19,15 +19,18 @@ export interface DashboardCheckOptions {
 
 const pollMs = 100;
 
+/** fetch wraps socket errors: "fetch failed" with the useful code (ECONNREFUSED…) in `cause`. */
+function fetchFailure(err: unknown): string {
+    return (err as { cause?: { code?: string } }).cause?.code ?? (err as Error).message;
+}
+
 async function getStatus(url: string, requestMs: number): Promise<string> {
     try {
         const response = await fetch(`${url}/status`, { signal: AbortSignal.timeout(requestMs) });
         const body = await response.text();
         return response.status === 200 && body.includes("is running") ? "" : `HTTP ${response.status} ${body.trim().slice(0, 80)}`;
     } catch (err) {
-        if ((err as Error).name === "TimeoutError") return "no answer";
-        const cause = (err as { cause?: { code?: string } }).cause;
-        return cause?.code ?? (err as Error).message;
+        return (err as Error).name === "TimeoutError" ? "no answer" : fetchFailure(err);
     }
 }
 
@@ -44,13 +47,18 @@ export async function checkDashboard(options: DashboardCheckOptions): Promise<vo
     if (problem) {
         throw new Error(`dashboard ${options.url}/status did not report "is running" within ${options.timeoutMs / 1000} s, last answer ${problem}`);
     }
-    const response = await fetch(`${options.url}/api/v5/login`, {
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        body: JSON.stringify({ username: options.username, password: options.password }),
-        signal: AbortSignal.timeout(Math.max(1000, deadline - Date.now())),
-    });
-    await response.text();
+    let response: Response;
+    try {
+        response = await fetch(`${options.url}/api/v5/login`, {
+            method: "POST",
+            headers: { "content-type": "application/json" },
+            body: JSON.stringify({ username: options.username, password: options.password }),
+            signal: AbortSignal.timeout(Math.max(1000, deadline - Date.now())),
+        });
+        await response.text();
+    } catch (err) {
+        throw new Error(`dashboard login request to ${options.url}/api/v5/login failed: ${fetchFailure(err)}`);
+    }
     if (response.status === 401) {
         throw new Error(
             `dashboard login as ${options.username} was refused (HTTP 401). EMQX applies emqx:dashboardPassword only on the first boot ` +

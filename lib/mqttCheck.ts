@@ -45,7 +45,7 @@ export interface MqttCheckResult {
 }
 
 /** Why a check failed; `message` is one line a person can act on. */
-export type FailureKind = "connect" | "no-connack" | "refused" | "subscribe" | "no-message" | "tls";
+export type FailureKind = "connect" | "no-connack" | "refused" | "subscribe" | "no-suback" | "no-message" | "tls";
 
 /** A failed check. Made by `checkFailure`, not a subclass of Error: Pulumi's function serializer
  * rewrites classes so that `super(message)` would lose the message inside the engine. */
@@ -79,7 +79,7 @@ const maxAttemptMs = 10_000;
 interface AttemptFailure {
     kind: FailureKind;
     retryable: boolean;
-    /** For "connect": the last low-level error (ECONNREFUSED, connection closed before CONNACK…). */
+    /** What the message adds: the low-level error (ECONNREFUSED…), the refusal's code, the TLS error. */
     detail: string;
 }
 
@@ -104,6 +104,8 @@ function describe(failure: AttemptFailure, options: MqttCheckOptions, timeoutMs:
             return `broker refused the connection: ${failure.detail}`;
         case "subscribe":
             return `subscribe to ${topic} refused (${failure.detail})`;
+        case "no-suback":
+            return `connected, but subscribe to ${topic} got no SUBACK within ${seconds(timeoutMs)}`;
         case "no-message":
             return `connected and subscribed, but the message did not come back within ${seconds(timeoutMs)}`;
         case "tls":
@@ -163,7 +165,7 @@ function attempt(options: MqttCheckOptions, budgetMs: number, topic: string, cli
         };
         timer = setTimeout(() => {
             if (stage === "waiting") finish({ kind: "no-message", retryable: true, detail: "" });
-            else if (stage === "subscribing") finish({ kind: "no-message", retryable: true, detail: "no SUBACK" });
+            else if (stage === "subscribing") finish({ kind: "no-suback", retryable: true, detail: "" });
             else if (transportOpen) finish({ kind: "no-connack", retryable: true, detail: "" });
             else finish({ kind: "connect", retryable: true, detail: "timed out" });
         }, budgetMs);
@@ -235,7 +237,7 @@ export async function checkMqtt(options: MqttCheckOptions): Promise<MqttCheckRes
                 throw checkFailure(describe(last, options, timeoutMs, topic), last.kind, attempts);
             }
         }
-        // Full jitter between half and all of the current delay keeps many checks from marching in step.
+        // A random pause between half and all of the current delay keeps many checks from marching in step.
         const pause = Math.min(delay * (0.5 + Math.random() / 2), Math.max(0, deadline - performance.now()));
         await new Promise((resolve) => setTimeout(resolve, pause));
         delay = Math.min(delay * 2, maxDelayMs);

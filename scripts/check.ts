@@ -18,7 +18,7 @@ function fail(message: string, code: number): never {
 
 function stackOutputs(stack: string | undefined): Record<string, unknown> {
     try {
-        const args = ["stack", "output", "--json", "--show-secrets", ...(stack ? ["--stack", stack] : [])];
+        const args = ["stack", "output", "--json", ...(stack ? ["--stack", stack] : [])];
         return JSON.parse(execFileSync("pulumi", args, { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] }));
     } catch (err) {
         const e = err as NodeJS.ErrnoException & { stderr?: string };

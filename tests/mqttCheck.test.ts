@@ -116,6 +116,16 @@ describe("refusals after CONNACK", () => {
         }
     });
 
+    it("reports a SUBACK that never comes (aedes whose authorizer never answers)", async () => {
+        const broker = await startAedes({ authorizeSubscribe: () => undefined });
+        try {
+            const err = await failure(checkMqtt({ url: `mqtt://127.0.0.1:${broker.port}`, timeoutMs: 1000 }));
+            assert.match(err.message, /^connected, but subscribe to emqx-check\/emqx-check-[0-9a-f]{12} got no SUBACK within 1 s$/);
+        } finally {
+            await broker.stop();
+        }
+    });
+
     it("reports a message that never comes back (mosquitto whose ACL drops the publish)", async () => {
         const broker = await startMosquitto({ acl: "topic read emqx-check/#\n" });
         try {

@@ -16,7 +16,7 @@ export interface MosquittoOptions {
     tls?: boolean;
     /** mosquitto ACL file text (applies to anonymous clients when no users are given). */
     acl?: string;
-    /** Start this many ms later than asked (the listener is not there meanwhile). */
+    /** Start this many ms later, in the background (the listener is not there meanwhile); 0 waits until it listens. */
     startDelayMs?: number;
 }
 
@@ -25,8 +25,6 @@ export interface Mosquitto {
     /** TLS listener port, when `tls` was asked for. */
     tlsPort?: number;
     pki?: TestPki;
-    /** Resolves when the broker accepts connections. */
-    ready: Promise<void>;
     stop(): Promise<void>;
 }
 
@@ -62,22 +60,27 @@ export async function startMosquitto(options: MosquittoOptions = {}): Promise<Mo
 
     let child: ChildProcess | undefined;
     let stopped = false;
+    let stderr = "";
     const start = () => {
         if (stopped) return;
         child = spawn("mosquitto", ["-c", path.join(dir, "mosquitto.conf")], { stdio: ["ignore", "ignore", "pipe"] });
+        child.stderr!.on("data", (chunk) => (stderr += chunk));
     };
     const delay = options.startDelayMs ?? 0;
     const startTimer = delay > 0 ? setTimeout(start, delay) : undefined;
-    if (delay === 0) start();
-    const ready = new Promise<void>((resolve) => setTimeout(resolve, delay)).then(() => waitForPort(port, 5000));
-    await (delay === 0 ? ready : Promise.resolve());
-    if (tlsPort !== undefined && delay === 0) await waitForPort(tlsPort, 5000);
+    if (delay === 0) {
+        start();
+        for (const p of tlsPort === undefined ? [port] : [port, tlsPort]) {
+            await waitForPort(p, 5000).catch((err: Error) => {
+                throw new Error(`${err.message}; mosquitto said: ${stderr.trim() || "nothing"}`);
+            });
+        }
+    }
 
     return {
         port,
         tlsPort,
         pki,
-        ready,
         stop: async () => {
             stopped = true;
             clearTimeout(startTimer);
