@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { Broker } from "./components/broker";
+import { MqttUsers } from "./components/mqttUsers";
 import { Network } from "./components/network";
 import { PostDeployCheck } from "./components/postDeployCheck";
 import { endpointsFor } from "./lib/endpoints";
@@ -16,23 +17,42 @@ const endpoints = endpointsFor(settings.ports, settings.checkHost);
 // 2. Resources.
 const network = new Network("network", { name: settings.networkName, subnet: settings.subnet, labels });
 
+const requireMqttCredentials = settings.mqttUsernames.length > 0;
 const broker = new Broker("emqx", {
     ...settings,
     networkName: network.name,
     volumePrefix: `${project}-${stack}-emqx`,
     labels,
+    requireMqttCredentials,
 });
 
-// 3. Proof: the deploy only succeeds once an MQTT message makes the round trip and the dashboard takes the login.
-const check = new PostDeployCheck("post-deploy-check", {
-    url: endpoints.mqttUrl,
-    timeoutSeconds: settings.checkTimeoutSeconds,
-    brokerId: broker.container.id,
+const dashboardLogin = {
     dashboardUrl: endpoints.dashboardUrl,
     dashboardUsername: settings.dashboardUsername,
     dashboardPassword: settings.dashboardPassword,
     containerName: broker.containerName,
-});
+    timeoutSeconds: settings.checkTimeoutSeconds,
+    brokerId: broker.container.id,
+};
+const users = requireMqttCredentials ? new MqttUsers("mqtt-users", { users: settings.mqttUsers, ...dashboardLogin }) : undefined;
+
+// 3. Proof: the deploy only succeeds once an MQTT message makes the round trip (as the first
+// configured user, with anonymous clients refused; over TLS too with the stack's own certificate)
+// and the dashboard takes the login.
+const check = new PostDeployCheck(
+    "post-deploy-check",
+    {
+        ...dashboardLogin,
+        url: endpoints.mqttUrl,
+        username: settings.mqttUsernames[0],
+        password: requireMqttCredentials ? settings.mqttUsers.apply((list) => list[0].password) : undefined,
+        refuseAnonymous: requireMqttCredentials,
+        tlsUrl: settings.tls && endpoints.mqttsUrl,
+        tlsCa: settings.tls?.caCertificate || undefined,
+        tlsServerName: settings.tls?.serverName,
+    },
+    { dependsOn: users ? [users] : [] },
+);
 
 // 4. Outputs.
 export const mqttUrl = endpoints.mqttUrl;
@@ -45,5 +65,7 @@ export const containerIp = broker.containerIp;
 export const networkName = network.name;
 export const subnet = network.subnet;
 export const volumes = broker.volumeNames;
+export const mqttUsernames = settings.mqttUsernames;
+export const tlsCertificateExpiresAt = settings.tls?.validTo;
 export const roundTripMs = check.roundTripMs;
 export const checkedAt = check.checkedAt;

@@ -3,6 +3,20 @@ import * as pulumi from "@pulumi/pulumi";
 import { renderEmqxEnv } from "../lib/emqxEnv";
 import type { PortBinding } from "../lib/settings";
 
+/** The broker's own TLS material as PEM text; only the key is a secret. */
+export interface BrokerTls {
+    /** Server certificate, optionally followed by intermediates. */
+    certificate: string;
+    /** Its private key (a secret). */
+    privateKey: pulumi.Input<string>;
+    /** CA certificate(s), or "" for none. */
+    caCertificate: string;
+}
+
+/** Where the uploaded TLS files land: next to the image's own test certificates, owned by the emqx user (uid 1000). */
+const certsDir = "/opt/emqx/etc/certs";
+const emqxUid = "1000";
+
 /** Inputs of one EMQX broker container. */
 export interface BrokerArgs {
     /** Pinned image reference, e.g. emqx/emqx:5.1.4. */
@@ -27,6 +41,10 @@ export interface BrokerArgs {
     dashboardPassword: pulumi.Input<string>;
     /** Erlang cookie (a secret); undefined keeps EMQX's default. */
     nodeCookie: pulumi.Input<string> | undefined;
+    /** Refuse MQTT clients that EMQX's built-in database does not know. */
+    requireMqttCredentials: boolean;
+    /** The broker's own certificate for the 8883 and 8084 listeners; undefined keeps the image's test certificates. */
+    tls: BrokerTls | undefined;
     /** Memory limit in MB; 0 means no limit. */
     memoryMb: number;
     /** Open-file limit (soft and hard); 0 keeps Docker's default. */
@@ -68,16 +86,34 @@ export class Broker extends pulumi.ComponentResource {
         const data = volume("data");
         const log = volume("log");
 
-        const env = pulumi
-            .all([args.dashboardPassword, args.nodeCookie])
-            .apply(([dashboardPassword, nodeCookie]) =>
-                renderEmqxEnv({
-                    nodeName: args.nodeName,
-                    logLevel: args.logLevel,
-                    dashboardUsername: args.dashboardUsername,
-                    dashboardPassword,
-                    nodeCookie,
-                }),
+        const tls = args.tls;
+        const tlsFiles = tls && {
+            certfile: `${certsDir}/stack-cert.pem`,
+            keyfile: `${certsDir}/stack-key.pem`,
+            cacertfile: tls.caCertificate ? `${certsDir}/stack-cacert.pem` : undefined,
+        };
+        const env = pulumi.all([args.dashboardPassword, args.nodeCookie]).apply(([dashboardPassword, nodeCookie]) =>
+            renderEmqxEnv({
+                nodeName: args.nodeName,
+                logLevel: args.logLevel,
+                dashboardUsername: args.dashboardUsername,
+                dashboardPassword,
+                nodeCookie,
+                builtInAuthentication: args.requireMqttCredentials,
+                tlsFiles,
+            }),
+        );
+        // The key travels inside `uploads`, so the whole list is a secret; only the emqx user may read the key.
+        const uploads =
+            tls &&
+            pulumi.secret(
+                pulumi.output(tls.privateKey).apply((privateKey) =>
+                    [
+                        { file: tlsFiles!.certfile, content: tls.certificate, permissions: "0444" },
+                        { file: tlsFiles!.keyfile, content: privateKey, permissions: "0400" },
+                        ...(tlsFiles!.cacertfile ? [{ file: tlsFiles!.cacertfile, content: tls.caCertificate, permissions: "0444" }] : []),
+                    ].map((upload) => ({ ...upload, owner: emqxUid, group: emqxUid })),
+                ),
             );
         this.container = new docker.Container(
             name,
@@ -86,6 +122,7 @@ export class Broker extends pulumi.ComponentResource {
                 image: image.imageId,
                 restart: args.restart,
                 envs: pulumi.secret(env),
+                uploads,
                 networksAdvanced: [
                     { name: args.networkName, ipv4Address: args.containerIp, aliases: [args.nodeName.split("@")[1]] },
                 ],

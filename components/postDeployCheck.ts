@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { checkDashboard } from "../lib/dashboardCheck";
-import { checkMqtt } from "../lib/mqttCheck";
+import { checkAnonymousRefused, checkMqtt } from "../lib/mqttCheck";
 
 /** Inputs of the post-deploy check. */
 export interface PostDeployCheckArgs {
@@ -14,6 +14,14 @@ export interface PostDeployCheckArgs {
     username?: pulumi.Input<string>;
     /** MQTT password (a secret). */
     password?: pulumi.Input<string>;
+    /** Also prove that a client without credentials is refused. */
+    refuseAnonymous: pulumi.Input<boolean>;
+    /** mqtts:// URL to prove a round trip over TLS on, verifying the broker's own certificate; omit to skip. */
+    tlsUrl?: pulumi.Input<string>;
+    /** PEM CA that signed the broker's certificate; omit to trust the system's CAs. */
+    tlsCa?: pulumi.Input<string>;
+    /** Name the broker's certificate must carry, when it differs from the URL's host. */
+    tlsServerName?: pulumi.Input<string>;
     /** Dashboard base URL, e.g. http://127.0.0.1:18083. */
     dashboardUrl: pulumi.Input<string>;
     /** Dashboard administrator to log in as. */
@@ -30,6 +38,10 @@ interface CheckInputs {
     brokerId: string;
     username?: string;
     password?: string;
+    refuseAnonymous: boolean;
+    tlsUrl?: string;
+    tlsCa?: string;
+    tlsServerName?: string;
     dashboardUrl: string;
     dashboardUsername: string;
     dashboardPassword: string;
@@ -37,36 +49,47 @@ interface CheckInputs {
 }
 
 const watchedInputs: (keyof CheckInputs)[] = [
-    "url", "timeoutSeconds", "brokerId", "username", "password", "dashboardUrl", "dashboardUsername", "dashboardPassword", "containerName",
+    "url", "timeoutSeconds", "brokerId", "username", "password", "refuseAnonymous", "tlsUrl", "tlsCa", "tlsServerName",
+    "dashboardUrl", "dashboardUsername", "dashboardPassword", "containerName",
 ];
 
 async function runCheck(inputs: CheckInputs): Promise<CheckInputs & { roundTripMs: number; checkedAt: string }> {
     const deadline = Date.now() + inputs.timeoutSeconds * 1000;
-    let roundTripMs: number;
-    try {
-        const result = await checkMqtt({
-            url: inputs.url,
+    const remainingMs = () => Math.max(1000, deadline - Date.now());
+    const step = async <T>(what: string, run: () => Promise<T>): Promise<T> => {
+        try {
+            return await run();
+        } catch (err) {
+            throw new Error(`post-deploy ${what} failed: ${(err as Error).message}`);
+        }
+    };
+    const roundTrip = (url: string, tls: boolean) =>
+        checkMqtt({
+            url,
             username: inputs.username,
             password: inputs.password,
-            timeoutMs: inputs.timeoutSeconds * 1000,
+            ca: tls ? inputs.tlsCa : undefined,
+            servername: tls ? inputs.tlsServerName : undefined,
+            timeoutMs: remainingMs(),
             // The engine shows a provider's output lines as progress under the resource.
             onProgress: (line) => console.log(line),
         });
-        roundTripMs = result.roundTripMs;
-    } catch (err) {
-        throw new Error(`post-deploy MQTT check of ${inputs.url} failed: ${(err as Error).message}`);
+    const { roundTripMs } = await step(`MQTT check of ${inputs.url}`, () => roundTrip(inputs.url, false));
+    if (inputs.refuseAnonymous) {
+        await step(`anonymous-client check of ${inputs.url}`, () => checkAnonymousRefused({ url: inputs.url }, Math.min(10_000, remainingMs())));
     }
-    try {
-        await checkDashboard({
+    if (inputs.tlsUrl) {
+        await step(`MQTT check of ${inputs.tlsUrl}`, () => roundTrip(inputs.tlsUrl!, true));
+    }
+    await step("dashboard check", () =>
+        checkDashboard({
             url: inputs.dashboardUrl,
             username: inputs.dashboardUsername,
             password: inputs.dashboardPassword,
             containerName: inputs.containerName,
-            timeoutMs: Math.max(1000, deadline - Date.now()),
-        });
-    } catch (err) {
-        throw new Error(`post-deploy dashboard check failed: ${(err as Error).message}`);
-    }
+            timeoutMs: remainingMs(),
+        }),
+    );
     return { ...inputs, roundTripMs, checkedAt: new Date().toISOString() };
 }
 
@@ -89,8 +112,9 @@ const provider: pulumi.dynamic.ResourceProvider = {
 
 /**
  * Proves, on every deploy that creates or changes the broker, that an MQTT client can connect,
- * subscribe and get its own message back, and that the dashboard runs and takes the configured
- * login. Its failure fails `pulumi up`; nothing runs in preview.
+ * subscribe and get its own message back (over TCP, and over TLS with the broker's own
+ * certificate when it has one), that an anonymous client is refused when accounts are configured,
+ * and that the dashboard runs and takes the configured login. Its failure fails `pulumi up`; nothing runs in preview.
  */
 export class PostDeployCheck extends pulumi.dynamic.Resource {
     /** Publish-to-delivery time of the check's message, in ms. */
@@ -100,6 +124,6 @@ export class PostDeployCheck extends pulumi.dynamic.Resource {
 
     constructor(name: string, args: PostDeployCheckArgs, opts?: pulumi.CustomResourceOptions) {
         const secretOutputs = ["password", "dashboardPassword"];
-        super(provider, name, { ...args, roundTripMs: undefined, checkedAt: undefined }, { ...opts, additionalSecretOutputs: secretOutputs });
+        super(provider, name, { ...args, roundTripMs: undefined, checkedAt: undefined }, { ...opts, additionalSecretOutputs: secretOutputs }, "emqx", "PostDeployCheck");
     }
 }

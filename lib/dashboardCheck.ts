@@ -20,7 +20,7 @@ export interface DashboardCheckOptions {
 const pollMs = 100;
 
 /** fetch wraps socket errors: "fetch failed" with the useful code (ECONNREFUSED…) in `cause`. */
-function fetchFailure(err: unknown): string {
+export function fetchFailure(err: unknown): string {
     return (err as { cause?: { code?: string } }).cause?.code ?? (err as Error).message;
 }
 
@@ -34,28 +34,41 @@ async function getStatus(url: string, requestMs: number): Promise<string> {
     }
 }
 
-/** Resolves when both hold; throws an Error with one line a person can act on otherwise. */
-export async function checkDashboard(options: DashboardCheckOptions): Promise<void> {
-    const deadline = Date.now() + options.timeoutMs;
-    let problem = await getStatus(options.url, options.timeoutMs);
+function jsonField(body: string, field: string): unknown {
+    try {
+        return (JSON.parse(body) as Record<string, unknown>)[field];
+    } catch {
+        return undefined;
+    }
+}
+
+/** Resolves once `GET /status` says "is running"; throws with the last answer at the deadline. */
+export async function waitUntilRunning(url: string, timeoutMs: number): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    let problem = await getStatus(url, timeoutMs);
     for (let polls = 1; problem && Date.now() < deadline && polls < 100_000; polls++) {
         await new Promise((resolve) => setTimeout(resolve, pollMs));
-        const answer = await getStatus(options.url, Math.max(1, deadline - Date.now()));
+        const answer = await getStatus(url, Math.max(1, deadline - Date.now()));
         // A request cut off by the deadline says less than the answer before it.
         problem = answer === "no answer" ? problem : answer;
     }
     if (problem) {
-        throw new Error(`dashboard ${options.url}/status did not report "is running" within ${options.timeoutMs / 1000} s, last answer ${problem}`);
+        throw new Error(`dashboard ${url}/status did not report "is running" within ${timeoutMs / 1000} s, last answer ${problem}`);
     }
+}
+
+/** Logs in as the administrator and returns the bearer token for the REST API. */
+export async function login(options: Omit<DashboardCheckOptions, "timeoutMs">, requestMs: number): Promise<string> {
     let response: Response;
+    let body: string;
     try {
         response = await fetch(`${options.url}/api/v5/login`, {
             method: "POST",
             headers: { "content-type": "application/json" },
             body: JSON.stringify({ username: options.username, password: options.password }),
-            signal: AbortSignal.timeout(Math.max(1000, deadline - Date.now())),
+            signal: AbortSignal.timeout(requestMs),
         });
-        await response.text();
+        body = await response.text();
     } catch (err) {
         throw new Error(`dashboard login request to ${options.url}/api/v5/login failed: ${fetchFailure(err)}`);
     }
@@ -66,7 +79,16 @@ export async function checkDashboard(options: DashboardCheckOptions): Promise<vo
                 `${options.username} <new password>\`, or deploy onto a fresh data volume.`,
         );
     }
-    if (response.status !== 200) {
+    const token = response.status === 200 ? jsonField(body, "token") : undefined;
+    if (typeof token !== "string") {
         throw new Error(`dashboard login as ${options.username} failed: HTTP ${response.status}`);
     }
+    return token;
+}
+
+/** Resolves to a REST API token when both hold; throws an Error with one line a person can act on otherwise. */
+export async function checkDashboard(options: DashboardCheckOptions): Promise<string> {
+    const deadline = Date.now() + options.timeoutMs;
+    await waitUntilRunning(options.url, options.timeoutMs);
+    return login(options, Math.max(1000, deadline - Date.now()));
 }

@@ -12,7 +12,14 @@ export interface EmqxEnvInput {
     dashboardPassword: string;
     /** Erlang distribution cookie; undefined keeps EMQX's default. */
     nodeCookie?: string;
+    /** Turn on the built-in database authenticator, which refuses clients it does not know. */
+    builtInAuthentication: boolean;
+    /** Paths inside the container of the broker's own certificate, key and CA; undefined keeps the test certificates. */
+    tlsFiles?: { certfile: string; keyfile: string; cacertfile?: string };
 }
+
+/** The TLS listeners whose certificates `tlsFiles` replaces. */
+const tlsListeners = ["SSL", "WSS"];
 
 /**
  * EMQX parses values as HOCON, where ":", "#" or "=" would change their meaning, so such strings
@@ -32,6 +39,18 @@ export function renderEmqxEnv(input: EmqxEnvInput): string[] {
     };
     if (input.nodeCookie !== undefined) {
         vars.EMQX_NODE__COOKIE = hoconString(input.nodeCookie);
+    }
+    if (input.builtInAuthentication) {
+        // One authenticator in the global chain: a client it does not know is refused (chain exhausted).
+        vars.EMQX_AUTHENTICATION__1__MECHANISM = "password_based";
+        vars.EMQX_AUTHENTICATION__1__BACKEND = "built_in_database";
+        vars.EMQX_AUTHENTICATION__1__USER_ID_TYPE = "username";
+    }
+    for (const listener of input.tlsFiles ? tlsListeners : []) {
+        const prefix = `EMQX_LISTENERS__${listener}__DEFAULT__SSL_OPTIONS__`;
+        for (const [option, file] of Object.entries(input.tlsFiles!)) {
+            if (file !== undefined) vars[`${prefix}${option.toUpperCase()}`] = hoconString(file);
+        }
     }
     return Object.keys(vars)
         .sort()

@@ -243,3 +243,35 @@ export async function checkMqtt(options: MqttCheckOptions): Promise<MqttCheckRes
         delay = Math.min(delay * 2, maxDelayMs);
     }
 }
+
+/**
+ * Proves the broker turns away a client without credentials: one connection attempt must end in
+ * a refused CONNACK. Throws one line when the client is let in or no answer comes.
+ */
+export function checkAnonymousRefused(options: Pick<MqttCheckOptions, "url" | "ca" | "servername">, timeoutMs: number): Promise<void> {
+    return new Promise((resolve, reject) => {
+        let timer: NodeJS.Timeout | undefined = undefined;
+        const client = mqtt.connect(options.url, {
+            clientId: `emqx-check-anonymous-${randomBytes(6).toString("hex")}`,
+            ca: options.ca,
+            servername: options.servername,
+            reconnectPeriod: 0,
+            connectTimeout: timeoutMs + 1000,
+        });
+        const finish = (problem?: string) => {
+            clearTimeout(timer);
+            client.removeAllListeners();
+            client.on("error", () => undefined);
+            client.end(true);
+            if (problem) reject(new Error(problem));
+            else resolve();
+        };
+        timer = setTimeout(() => finish(`an anonymous client got no answer from ${hostPort(options.url)} within ${seconds(timeoutMs)}`), timeoutMs);
+        client.on("connect", () => finish(`an anonymous client was let in at ${options.url}; the broker does not require credentials`));
+        client.on("error", (err) => {
+            const failure = classifyError(err as Error & { code?: string | number });
+            finish(failure.kind === "refused" ? undefined : `an anonymous client could not reach ${hostPort(options.url)}: ${failure.detail}`);
+        });
+        client.on("close", () => finish(`${hostPort(options.url)} closed an anonymous client's connection without a CONNACK`));
+    });
+}

@@ -4,6 +4,7 @@
  * unset is an error, never a silent default.
  */
 import { parseCidr, parseIpv4 } from "./ipv4";
+import { inspectTls, type TlsFacts, type TlsPem } from "./tls";
 
 /** Reads raw stack configuration values, as the Pulumi CLI hands them to the program. */
 export interface ConfigSource {
@@ -39,6 +40,12 @@ export const listeners = [
     { key: "dashboardPort", purpose: "dashboard and REST API", containerPort: 18083, dashboard: true },
 ] as const;
 
+/** An MQTT client account in EMQX's built-in database. */
+export interface MqttUser {
+    username: string;
+    password: string;
+}
+
 /** Everything the program needs, validated. Secret values are plain text here; the loader wraps them. */
 export interface Settings {
     image: string;
@@ -60,8 +67,14 @@ export interface Settings {
     dashboardUsername: string;
     dashboardPassword: string;
     nodeCookie: string | undefined;
+    /** MQTT accounts; when there are any, anonymous clients are refused. */
+    mqttUsers: MqttUser[];
+    /** The broker's own certificate, or undefined to keep the image's test certificates. */
+    tls: (TlsPem & TlsFacts) | undefined;
     checkHost: string;
     checkTimeoutSeconds: number;
+    /** Things that deploy but deserve a look, one line each. */
+    warnings: string[];
 }
 
 /** A configuration problem; `problems` holds one line per bad key, each naming the key. */
@@ -78,7 +91,7 @@ const emqxDefaultCookie = "emqxsecretcookie";
 const emqxDefaultPassword = "public";
 
 /** Parses and validates every key; throws one ConfigError listing every problem found. */
-export function parseSettings(source: ConfigSource, namespace: string): Settings {
+export function parseSettings(source: ConfigSource, namespace: string, now = new Date()): Settings {
     const problems: string[] = [];
     const fail = (key: string, message: string): undefined => {
         problems.push(`${namespace}:${key} ${message}`);
@@ -199,6 +212,31 @@ export function parseSettings(source: ConfigSource, namespace: string): Settings
         return value;
     }
 
+    const mqttUsers = parseMqttUsers(source, allowInsecureDefaults === false, fail);
+
+    const tlsCertificate = text("tlsCertificate");
+    const tlsPrivateKey = source.get("tlsPrivateKey") ?? "";
+    const tlsCaCertificate = text("tlsCaCertificate");
+    let tls: Settings["tls"];
+    const warnings: string[] = [];
+    if (tlsCertificate && tlsPrivateKey && tlsCaCertificate !== undefined) {
+        if (allowInsecureDefaults === false && !source.isSecret("tlsPrivateKey")) {
+            fail("tlsPrivateKey", "is stored in plain text; set it again with `pulumi config set --secret tlsPrivateKey < key.pem`");
+        }
+        const pem = { certificate: tlsCertificate, privateKey: tlsPrivateKey, caCertificate: tlsCaCertificate };
+        const facts = inspectTls(pem, now, fail);
+        tls = facts && { ...pem, ...facts };
+    } else if (tlsCertificate || tlsPrivateKey) {
+        fail(tlsCertificate ? "tlsPrivateKey" : "tlsCertificate", `is not set; emqx:tlsCertificate and emqx:tlsPrivateKey go together`);
+    } else if (tlsCaCertificate) {
+        fail("tlsCaCertificate", "is set without emqx:tlsCertificate and emqx:tlsPrivateKey");
+    } else if (allowInsecureDefaults === false) {
+        warnings.push(
+            "the TLS listeners (8883, 8084) serve the test certificates shipped in the EMQX image; " +
+                "set emqx:tlsCertificate and emqx:tlsPrivateKey (secret) to serve your own",
+        );
+    }
+
     const settings = {
         image,
         containerName: name("containerName"),
@@ -219,11 +257,55 @@ export function parseSettings(source: ConfigSource, namespace: string): Settings
         dashboardUsername,
         dashboardPassword,
         nodeCookie,
+        mqttUsers,
+        tls,
         checkHost,
         checkTimeoutSeconds: integer("checkTimeoutSeconds", 1, 3600),
+        warnings,
     };
     if (problems.length > 0) {
         throw new ConfigError(problems);
     }
     return settings as Settings;
+}
+
+/**
+ * `mqttUsers` is structured config (a list of {username, password}), which Pulumi.yaml cannot
+ * declare; unset means no accounts. The CLI marks the whole key secret when any password in it is.
+ */
+function parseMqttUsers(source: ConfigSource, strict: boolean, fail: (key: string, message: string) => undefined): MqttUser[] {
+    const key = "mqttUsers";
+    const raw = source.get(key);
+    if (raw === undefined || raw === "") return [];
+    const shape = "expected a list of {username, password}, e.g. `pulumi config set --path 'mqttUsers[0].username' app` " +
+        "and `pulumi config set --path --secret 'mqttUsers[0].password' <value>`";
+    let list: unknown;
+    try {
+        list = JSON.parse(raw);
+    } catch {
+        list = undefined;
+    }
+    if (!Array.isArray(list)) return fail(key, `is not a list; ${shape}`) ?? [];
+    const users: MqttUser[] = [];
+    list.forEach((entry: unknown, index) => {
+        const at = `${key}[${index}]`;
+        const { username, password } = (entry ?? {}) as Record<string, unknown>;
+        if (typeof username !== "string" || typeof password !== "string") {
+            fail(at, `needs a username and a password (text); ${shape}`);
+        } else if (!/^[\x21-\x7e]{1,100}$/.test(username)) {
+            fail(`${at}.username`, "must be 1 to 100 printable ASCII characters without spaces");
+        } else if (users.some((u) => u.username === username)) {
+            fail(`${at}.username`, `repeats "${username}"; each user appears once`);
+        } else if (password === "") {
+            fail(`${at}.password`, "is empty");
+        } else if (strict && password.length < 8) {
+            fail(`${at}.password`, "is shorter than 8 characters");
+        } else {
+            users.push({ username, password });
+        }
+    });
+    if (strict && users.length > 0 && !source.isSecret(key)) {
+        fail(key, "holds its passwords in plain text; set each again with `pulumi config set --path --secret 'mqttUsers[N].password' <value>`");
+    }
+    return users;
 }

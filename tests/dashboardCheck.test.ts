@@ -9,7 +9,7 @@ const admin = { username: "admin", password: "long-enough-pw" };
 
 describe("dashboard proof (against a stand-in answering as EMQX's API does)", () => {
     it("waits through 503 while EMQX starts, then logs in", async () => {
-        const api = await startFakeEmqxApi(admin, 3);
+        const api = await startFakeEmqxApi(admin, { startingFor: 3 });
         try {
             await checkDashboard({ url: api.url, ...admin, containerName: "ai4e_emqx", timeoutMs: 5000 });
             assert.deepEqual(api.requests, ["GET /status", "GET /status", "GET /status", "GET /status", "POST /api/v5/login"]);
@@ -42,7 +42,7 @@ describe("dashboard proof (against a stand-in answering as EMQX's API does)", ()
     });
 
     it("gives up by the deadline while it stays at 503", async () => {
-        const api = await startFakeEmqxApi(admin, 1_000_000);
+        const api = await startFakeEmqxApi(admin, { startingFor: 1_000_000 });
         try {
             await assert.rejects(checkDashboard({ url: api.url, ...admin, containerName: "x", timeoutMs: 500 }), /within 0\.5 s, last answer HTTP 503 Node emqx@172\.20\.0\.117 is starting/);
         } finally {

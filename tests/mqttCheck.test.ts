@@ -1,7 +1,7 @@
 /** The MQTT check against real brokers: mosquitto from Debian and aedes in-process. No mocked MQTT. */
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { checkMqtt, isMqttCheckError, type MqttCheckError } from "../lib/mqttCheck";
+import { checkAnonymousRefused, checkMqtt, isMqttCheckError, type MqttCheckError } from "../lib/mqttCheck";
 import { startAedes } from "./brokers/aedes";
 import { type Mosquitto, startMosquitto } from "./brokers/mosquitto";
 import { freePort, silentListener } from "./brokers/ports";
@@ -71,6 +71,41 @@ describe("against mosquitto with a password file", () => {
         const err = await failure(checkMqtt({ url: `mqtt://127.0.0.1:${broker.port}`, timeoutMs: 10_000 }));
         assert.equal(err.kind, "refused");
         assert.equal(err.attempts, 1);
+    });
+
+    it("proves that an anonymous client is refused", async () => {
+        await checkAnonymousRefused({ url: `mqtt://127.0.0.1:${broker.port}` }, 5000);
+    });
+});
+
+describe("anonymous-client proof fails where it must", () => {
+    it("when the broker lets an anonymous client in", async () => {
+        const open = await startMosquitto();
+        try {
+            await assert.rejects(checkAnonymousRefused({ url: `mqtt://127.0.0.1:${open.port}` }, 5000), {
+                message: `an anonymous client was let in at mqtt://127.0.0.1:${open.port}; the broker does not require credentials`,
+            });
+        } finally {
+            await open.stop();
+        }
+    });
+
+    it("when nothing listens, rather than passing for a refusal", async () => {
+        const port = await freePort();
+        await assert.rejects(checkAnonymousRefused({ url: `mqtt://127.0.0.1:${port}` }, 5000), {
+            message: `an anonymous client could not reach 127.0.0.1:${port}: ECONNREFUSED`,
+        });
+    });
+
+    it("when the listener never answers, by its deadline", async () => {
+        const listener = await silentListener();
+        try {
+            await assert.rejects(checkAnonymousRefused({ url: `mqtt://127.0.0.1:${listener.port}` }, 600), {
+                message: `an anonymous client got no answer from 127.0.0.1:${listener.port} within 0.6 s`,
+            });
+        } finally {
+            await listener.close();
+        }
     });
 });
 

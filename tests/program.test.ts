@@ -1,12 +1,18 @@
 /** The Pulumi program under Pulumi's mocks, fed the real Pulumi.yaml defaults and stack files. */
 import assert from "node:assert/strict";
-import { describe, it } from "node:test";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import * as path from "node:path";
+import { after, describe, it } from "node:test";
+import { makePki } from "./brokers/certificates";
 import { only, runProgram } from "./harness/scenario";
 
 const container = "docker:index/container:Container";
 const network = "docker:index/network:Network";
 const volume = "docker:index/volume:Volume";
 const image = "docker:index/remoteImage:RemoteImage";
+const check = "pulumi-nodejs:dynamic/emqx:PostDeployCheck";
+const mqttUsers = "pulumi-nodejs:dynamic/emqx:MqttUsers";
 
 describe("dev stack reproduces the seed docker-compose file", async () => {
     const run = await runProgram("dev");
@@ -95,9 +101,19 @@ describe("dev stack reproduces the seed docker-compose file", async () => {
             networkName: "ai4e_net",
             subnet: "172.20.0.0/16",
             volumes: ["emqx-dev-emqx-data", "emqx-dev-emqx-log"],
+            mqttUsernames: [],
+            tlsCertificateExpiresAt: undefined,
             roundTripMs: 1.25,
             checkedAt: "2026-01-01T00:00:00.000Z",
         });
+    });
+
+    it("keeps the seed's open broker: no accounts, no authenticator, the image's own certificates", () => {
+        assert.equal(run.resources.filter((r) => r.type === mqttUsers).length, 0);
+        assert.ok(!(only(run, container).inputs.envs as string[]).some((e) => e.startsWith("EMQX_AUTHENTICATION")));
+        assert.equal(only(run, container).inputs.uploads, undefined);
+        assert.equal(only(run, check).inputs.refuseAnonymous, false);
+        assert.deepEqual(run.warnings, [], "dev is allowed EMQX's defaults without a word");
     });
 });
 
@@ -137,11 +153,106 @@ describe("prod stack differs where production needs it", async () => {
         assert.deepEqual(vols.map((v) => [v.inputs.name, v.retainOnDelete]), [["emqx-prod-emqx-data", true], ["emqx-prod-emqx-log", true]]);
     });
 
+    it("warns that the TLS listeners serve the image's test certificates", () => {
+        assert.deepEqual(run.warnings, [
+            "the TLS listeners (8883, 8084) serve the test certificates shipped in the EMQX image; set emqx:tlsCertificate and emqx:tlsPrivateKey (secret) to serve your own",
+        ]);
+    });
+
     it("still reproduces the seed's network, name, IP and image", () => {
         assert.equal(c().inputs.name, "ai4e_emqx");
         assert.equal(only(run, network).inputs.name, "ai4e_net");
         assert.equal((c().inputs.networksAdvanced as { ipv4Address: string }[])[0].ipv4Address, "172.20.0.117");
         assert.equal(only(run, image).inputs.name, "emqx/emqx:5.1.4");
+    });
+});
+
+describe("prod stack with MQTT accounts and its own certificate", async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "tls-program-"));
+    after(() => rmSync(dir, { recursive: true, force: true }));
+    const pki = makePki(dir);
+    const cert = readFileSync(pki.certFile, "utf8");
+    const key = readFileSync(pki.keyFile, "utf8");
+    const secrets = {
+        dashboardPassword: "a-long-dashboard-password",
+        nodeCookie: "prod_cookie_0123456789",
+        sensorPassword: "sensor-password-1",
+        appPassword: "app-password-22",
+        key,
+    };
+    const run = await runProgram("prod", {
+        dashboardPassword: { secret: secrets.dashboardPassword },
+        nodeCookie: { secret: secrets.nodeCookie },
+        mqttUsers: { secret: JSON.stringify([{ username: "sensor", password: secrets.sensorPassword }, { username: "app", password: secrets.appPassword }]) },
+        tlsCertificate: cert,
+        tlsPrivateKey: { secret: key },
+        tlsCaCertificate: pki.ca,
+    });
+    const envs = () => only(run, container).inputs.envs as string[];
+
+    it("deploys without warnings", () => {
+        assert.equal(run.error, undefined);
+        assert.deepEqual(run.warnings, []);
+    });
+
+    it("turns on the built-in database authenticator, so unknown and anonymous clients are refused", () => {
+        for (const line of [
+            "EMQX_AUTHENTICATION__1__MECHANISM=password_based",
+            "EMQX_AUTHENTICATION__1__BACKEND=built_in_database",
+            "EMQX_AUTHENTICATION__1__USER_ID_TYPE=username",
+        ]) {
+            assert.ok(envs().includes(line), line);
+        }
+    });
+
+    it("uploads certificate, key and CA for the emqx user, the key readable by it alone", () => {
+        assert.deepEqual(only(run, container).inputs.uploads, [
+            { file: "/opt/emqx/etc/certs/stack-cert.pem", content: cert, permissions: "0444", owner: "1000", group: "1000" },
+            { file: "/opt/emqx/etc/certs/stack-key.pem", content: key, permissions: "0400", owner: "1000", group: "1000" },
+            { file: "/opt/emqx/etc/certs/stack-cacert.pem", content: pki.ca, permissions: "0444", owner: "1000", group: "1000" },
+        ]);
+        assert.deepEqual(only(run, container).secretInputs.sort(), ["envs", "uploads"]);
+    });
+
+    it("points the 8883 and 8084 listeners at the uploaded files", () => {
+        for (const listener of ["SSL", "WSS"]) {
+            const prefix = `EMQX_LISTENERS__${listener}__DEFAULT__SSL_OPTIONS__`;
+            assert.ok(envs().includes(`${prefix}CERTFILE="/opt/emqx/etc/certs/stack-cert.pem"`), listener);
+            assert.ok(envs().includes(`${prefix}KEYFILE="/opt/emqx/etc/certs/stack-key.pem"`), listener);
+            assert.ok(envs().includes(`${prefix}CACERTFILE="/opt/emqx/etc/certs/stack-cacert.pem"`), listener);
+        }
+    });
+
+    it("stores the accounts through the API after the container starts, passwords secret in and out", () => {
+        const users = only(run, mqttUsers);
+        assert.deepEqual(users.inputs.users, [{ username: "sensor", password: secrets.sensorPassword }, { username: "app", password: secrets.appPassword }]);
+        assert.ok(users.dependsOn.includes(`${container}::emqx`));
+        assert.deepEqual(users.secretInputs.sort(), ["dashboardPassword", "users"]);
+        assert.deepEqual(users.secretOutputs.sort(), ["dashboardPassword", "users"]);
+    });
+
+    it("checks as the first account once the accounts exist, refusing anonymous clients, and over TLS with the CA", () => {
+        const c = only(run, check);
+        assert.ok(c.dependsOn.includes(`${mqttUsers}::mqtt-users`), c.dependsOn.join(", "));
+        assert.equal(c.inputs.username, "sensor");
+        assert.equal(c.inputs.password, secrets.sensorPassword);
+        assert.equal(c.inputs.refuseAnonymous, true);
+        assert.equal(c.inputs.tlsUrl, "mqtts://127.0.0.1:8883");
+        assert.equal(c.inputs.tlsCa, pki.ca);
+        assert.equal(c.inputs.tlsServerName, "localhost");
+        assert.ok(c.secretInputs.includes("password") && c.secretInputs.includes("dashboardPassword"), c.secretInputs.join(", "));
+        assert.deepEqual(c.secretOutputs.sort(), ["dashboardPassword", "password"]);
+    });
+
+    it("exports account names and the certificate's expiry, and no secret in a plain output", () => {
+        assert.deepEqual(run.outputs.mqttUsernames.value, ["sensor", "app"]);
+        assert.ok(Date.parse(run.outputs.tlsCertificateExpiresAt.value as string) > Date.now());
+        for (const [name, output] of Object.entries(run.outputs)) {
+            const text = JSON.stringify(output.value) ?? "";
+            for (const [what, secret] of Object.entries(secrets)) {
+                assert.ok(output.secret || !text.includes(secret.trim()), `output ${name} shows ${what} in plain text`);
+            }
+        }
     });
 });
 

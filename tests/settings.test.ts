@@ -1,18 +1,22 @@
 /** Config validation as a plain function, fed Pulumi.yaml defaults and a stack file as the CLI merges them. */
 import assert from "node:assert/strict";
-import { describe, it } from "node:test";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import * as path from "node:path";
+import { after, describe, it } from "node:test";
 import { endpointsFor } from "../lib/endpoints";
 import { ConfigError, parseSettings, type Settings } from "../lib/settings";
+import { makePki } from "./brokers/certificates";
 import { type ConfigValue, stackConfig } from "./harness/stackFiles";
 
-function parse(stack: string, overrides: Record<string, ConfigValue | null> = {}): Settings {
+function parse(stack: string, overrides: Record<string, ConfigValue | null> = {}, now?: Date): Settings {
     const { values, secretKeys } = stackConfig(stack, overrides);
-    return parseSettings({ get: (key) => values[`emqx:${key}`], isSecret: (key) => secretKeys.includes(`emqx:${key}`) }, "emqx");
+    return parseSettings({ get: (key) => values[`emqx:${key}`], isSecret: (key) => secretKeys.includes(`emqx:${key}`) }, "emqx", now);
 }
 
-function problems(stack: string, overrides: Record<string, ConfigValue | null>): string[] {
+function problems(stack: string, overrides: Record<string, ConfigValue | null>, now?: Date): string[] {
     try {
-        parse(stack, overrides);
+        parse(stack, overrides, now);
     } catch (err) {
         assert.ok(err instanceof ConfigError);
         return err.problems;
@@ -92,5 +96,99 @@ describe("endpoints", () => {
     it("use emqx:checkHost when set", () => {
         const s = parse("dev", { checkHost: "broker.example.com", mqttPort: "11883" });
         assert.equal(endpointsFor(s.ports, s.checkHost).mqttUrl, "mqtt://broker.example.com:11883");
+    });
+});
+
+describe("MQTT users", () => {
+    const users = (list: unknown) => ({ secret: JSON.stringify(list) });
+
+    it("are none when unset, so dev keeps the seed's anonymous broker", () => assert.deepEqual(parse("dev").mqttUsers, []));
+
+    it("parse as a list of username and password", () => {
+        const s = parse("prod", { ...prodSecrets, mqttUsers: users([{ username: "sensor", password: "sensor-password" }, { username: "app", password: "app-password" }]) });
+        assert.deepEqual(s.mqttUsers, [{ username: "sensor", password: "sensor-password" }, { username: "app", password: "app-password" }]);
+    });
+
+    it("refuse shapes that are not a list of accounts, naming the entry", () => {
+        assert.match(problems("prod", { ...prodSecrets, mqttUsers: { secret: "sensor" } })[0], /^emqx:mqttUsers is not a list; expected a list of \{username, password\}/);
+        assert.match(problems("prod", { ...prodSecrets, mqttUsers: users([{ username: "sensor" }]) })[0], /^emqx:mqttUsers\[0\] needs a username and a password \(text\)/);
+    });
+
+    it("refuse a repeated name, a name with spaces, an empty or short password", () => {
+        const p = problems("prod", {
+            ...prodSecrets,
+            mqttUsers: users([
+                { username: "a", password: "long-enough-1" },
+                { username: "a", password: "long-enough-2" },
+                { username: "b c", password: "long-enough-3" },
+                { username: "d", password: "" },
+                { username: "e", password: "short" },
+            ]),
+        });
+        assert.deepEqual(p, [
+            'emqx:mqttUsers[1].username repeats "a"; each user appears once',
+            "emqx:mqttUsers[2].username must be 1 to 100 printable ASCII characters without spaces",
+            "emqx:mqttUsers[3].password is empty",
+            "emqx:mqttUsers[4].password is shorter than 8 characters",
+        ]);
+    });
+
+    it("refuse passwords kept in plain text outside dev, and allow them in dev", () => {
+        const plain = JSON.stringify([{ username: "sensor", password: "sensor-password" }]);
+        assert.match(problems("prod", { ...prodSecrets, mqttUsers: plain })[0], /^emqx:mqttUsers holds its passwords in plain text; set each again with `pulumi config set --path --secret/);
+        assert.deepEqual(parse("dev", { mqttUsers: JSON.stringify([{ username: "dev", password: "dev" }]) }).mqttUsers, [{ username: "dev", password: "dev" }]);
+    });
+});
+
+describe("TLS certificate", () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "tls-settings-"));
+    after(() => rmSync(dir, { recursive: true, force: true }));
+    const pki = makePki(dir);
+    const pem = (file: string) => readFileSync(path.join(dir, file), "utf8");
+    const tls = { tlsCertificate: pem("server.crt"), tlsPrivateKey: { secret: pem("server.key") }, tlsCaCertificate: pki.ca };
+
+    it("is taken with its key and CA, and names what the check must verify", () => {
+        const s = parse("prod", { ...prodSecrets, ...tls });
+        assert.equal(s.tls?.serverName, "localhost", "the first DNS name in subjectAltName");
+        assert.equal(s.tls?.caCertificate, pki.ca);
+        assert.ok(Date.parse(s.tls!.validTo) > Date.now());
+        assert.deepEqual(s.warnings, []);
+    });
+
+    it("warns outside dev that the image's test certificates serve TLS when none is set", () => {
+        assert.deepEqual(parse("prod", prodSecrets).warnings, [
+            "the TLS listeners (8883, 8084) serve the test certificates shipped in the EMQX image; set emqx:tlsCertificate and emqx:tlsPrivateKey (secret) to serve your own",
+        ]);
+        assert.deepEqual(parse("dev").warnings, []);
+    });
+
+    it("refuses a key that belongs to another certificate", () => {
+        assert.deepEqual(problems("prod", { ...prodSecrets, ...tls, tlsPrivateKey: { secret: pem("ca.key") } }), [
+            "emqx:tlsPrivateKey does not belong to emqx:tlsCertificate",
+        ]);
+    });
+
+    it("refuses text that is not PEM, without echoing the key", () => {
+        const p = problems("prod", { ...prodSecrets, ...tls, tlsCertificate: "not a cert", tlsPrivateKey: { secret: "hunter2-not-a-key" } });
+        assert.deepEqual(p, [
+            "emqx:tlsCertificate is not a PEM certificate (-----BEGIN CERTIFICATE-----)",
+            "emqx:tlsPrivateKey is not an unencrypted PEM private key (-----BEGIN PRIVATE KEY-----)",
+        ]);
+        assert.ok(!p.join("").includes("hunter2"));
+    });
+
+    it("refuses an expired certificate", () => {
+        const inTenDays = new Date(Date.now() + 10 * 86_400_000);
+        assert.match(problems("prod", { ...prodSecrets, ...tls }, inTenDays)[0], /^emqx:tlsCertificate expired on /);
+    });
+
+    it("refuses half a pair, a CA alone, and a key in plain text", () => {
+        assert.deepEqual(problems("prod", { ...prodSecrets, tlsCertificate: tls.tlsCertificate }), [
+            "emqx:tlsPrivateKey is not set; emqx:tlsCertificate and emqx:tlsPrivateKey go together",
+        ]);
+        assert.deepEqual(problems("prod", { ...prodSecrets, tlsCaCertificate: pki.ca }), [
+            "emqx:tlsCaCertificate is set without emqx:tlsCertificate and emqx:tlsPrivateKey",
+        ]);
+        assert.match(problems("prod", { ...prodSecrets, ...tls, tlsPrivateKey: pem("server.key") })[0], /^emqx:tlsPrivateKey is stored in plain text/);
     });
 });

@@ -1,7 +1,10 @@
 /**
- * A local HTTP server that answers as EMQX 5.1's REST API does for the calls the dashboard proof
- * makes: `GET /status` (503 while starting, then 200 "… is running") and `POST /api/v5/login`
- * (200 with a token, or 401 BAD_USERNAME_OR_PWD). A stand-in, not EMQX.
+ * A local HTTP server that answers as EMQX 5.1's REST API does for the calls this stack makes:
+ * `GET /status` (503 while starting, then 200 "… is running"), `POST /api/v5/login` (200 with a
+ * token, or 401 BAD_USERNAME_OR_PWD) and the built-in database's users under
+ * `/api/v5/authentication/password_based:built_in_database/users` (POST 201 / 409 ALREADY_EXISTS,
+ * PUT and DELETE by id, 404 NOT_FOUND; 401 without the token). A stand-in, not EMQX: its
+ * answers follow emqx_authn_api.erl of 5.1.
  */
 import * as http from "node:http";
 import type { AddressInfo } from "node:net";
@@ -10,11 +13,25 @@ export interface FakeEmqxApi {
     url: string;
     /** Requests seen, as "METHOD path". */
     requests: string[];
+    /** The built-in database: user id to password. */
+    users: Map<string, string>;
     stop(): Promise<void>;
 }
 
-export async function startFakeEmqxApi(admin: { username: string; password: string }, startingFor = 0): Promise<FakeEmqxApi> {
+export interface FakeEmqxApiOptions {
+    /** Answer 503 to this many `GET /status` calls first. */
+    startingFor?: number;
+    /** Whether the password_based:built_in_database authenticator exists (default true). */
+    authenticator?: boolean;
+}
+
+const usersPath = "/api/v5/authentication/password_based:built_in_database/users";
+const token = "t0k3n";
+
+export async function startFakeEmqxApi(admin: { username: string; password: string }, options: FakeEmqxApiOptions = {}): Promise<FakeEmqxApi> {
     const requests: string[] = [];
+    const users = new Map<string, string>();
+    const startingFor = options.startingFor ?? 0;
     let statusCalls = 0;
     const server = http.createServer((req, res) => {
         requests.push(`${req.method} ${req.url}`);
@@ -32,16 +49,43 @@ export async function startFakeEmqxApi(admin: { username: string; password: stri
                 const login = JSON.parse(body || "{}");
                 const ok = login.username === admin.username && login.password === admin.password;
                 res.writeHead(ok ? 200 : 401, { "content-type": "application/json" });
-                res.end(JSON.stringify(ok ? { token: "t0k3n", version: "5.1.4", license: { edition: "opensource" } } : { code: "BAD_USERNAME_OR_PWD", message: "Auth failed" }));
+                res.end(JSON.stringify(ok ? { token, version: "5.1.4", license: { edition: "opensource" } } : { code: "BAD_USERNAME_OR_PWD", message: "Auth failed" }));
                 return;
             }
-            res.writeHead(404).end();
+            const answer = (status: number, json?: object) => {
+                res.writeHead(status, json ? { "content-type": "application/json" } : {});
+                res.end(json ? JSON.stringify(json) : undefined);
+            };
+            if (req.url?.startsWith(usersPath)) {
+                if (req.headers.authorization !== `Bearer ${token}`) return answer(401, { code: "BAD_TOKEN", message: "Get a token by POST /login" });
+                if (options.authenticator === false) {
+                    return answer(404, { code: "NOT_FOUND", message: "Authenticator 'password_based:built_in_database' does not exist" });
+                }
+                const id = decodeURIComponent(req.url.slice(usersPath.length + 1));
+                const user = JSON.parse(body || "{}");
+                if (req.method === "POST" && id === "") {
+                    if (users.has(user.user_id)) return answer(409, { code: "ALREADY_EXISTS", message: "User already exists" });
+                    users.set(user.user_id, user.password);
+                    return answer(201, { user_id: user.user_id, is_superuser: false });
+                }
+                if (!users.has(id)) return answer(404, { code: "NOT_FOUND", message: "User not found" });
+                if (req.method === "PUT") {
+                    users.set(id, user.password);
+                    return answer(200, { user_id: id, is_superuser: false });
+                }
+                if (req.method === "DELETE") {
+                    users.delete(id);
+                    return answer(204);
+                }
+            }
+            answer(404);
         });
     });
     await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
     return {
         url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
         requests,
+        users,
         stop: () => new Promise((resolve) => server.close(() => resolve())),
     };
 }

@@ -24,12 +24,16 @@ export interface RegisteredResource {
     dependsOn: string[];
     deleteBeforeReplace: boolean;
     retainOnDelete: boolean;
+    /** Outputs the resource asks the engine to keep secret (additionalSecretOutputs). */
+    secretOutputs: string[];
 }
 
 export interface ProgramRun {
     error?: { name: string; message: string };
     resources: RegisteredResource[];
     outputs: Record<string, { value: unknown; secret: boolean }>;
+    /** Lines the program logged with pulumi.log.warn (filled in by the parent process from stderr). */
+    warnings: string[];
 }
 
 function unwrapSecrets(value: any): any {
@@ -42,7 +46,8 @@ function unwrapSecrets(value: any): any {
 /** Outputs the real providers compute, with recognisable stand-in values. */
 const computedByProviders: Record<string, Record<string, unknown>> = {
     "docker:index/remoteImage:RemoteImage": { imageId: "sha256:mock" },
-    "pulumi-nodejs:dynamic:Resource": { roundTripMs: 1.25, checkedAt: "2026-01-01T00:00:00.000Z" },
+    "pulumi-nodejs:dynamic/emqx:PostDeployCheck": { roundTripMs: 1.25, checkedAt: "2026-01-01T00:00:00.000Z" },
+    "pulumi-nodejs:dynamic/emqx:MqttUsers": { usernames: ["stand-in"] },
 };
 
 async function main(): Promise<void> {
@@ -66,6 +71,7 @@ async function main(): Promise<void> {
             dependsOn: req.getDependenciesList().map((urn: string) => urnToName.get(urn) ?? urn),
             deleteBeforeReplace: req.getDeletebeforereplace(),
             retainOnDelete: req.getRetainondelete() ?? false,
+            secretOutputs: req.getAdditionalsecretoutputsList(),
         });
         return original.call(this, req, (err: unknown, response: any) => {
             if (response) urnToName.set(response.getUrn(), `${req.getType()}::${req.getName()}`);
@@ -86,7 +92,7 @@ async function main(): Promise<void> {
         false,
     );
 
-    const run: ProgramRun = { resources, outputs: {} };
+    const run: ProgramRun = { resources, outputs: {}, warnings: [] };
     const report = () => process.stdout.write("\n" + JSON.stringify(run) + "\n");
     // Errors the runtime raises after the program returned (e.g. serializing a dynamic provider).
     process.on("uncaughtException", (err) => {

@@ -6,16 +6,20 @@ import type { ConfigValue } from "./stackFiles";
 
 export async function runProgram(stack: string, overrides: Record<string, ConfigValue | null> = {}): Promise<ProgramRun> {
     const script = path.join(__dirname, "runProgram.js");
-    const stdout = await new Promise<string>((resolve, reject) => {
+    const { stdout, stderr } = await new Promise<{ stdout: string; stderr: string }>((resolve, reject) => {
         execFile(
             process.execPath,
             [script],
             { env: { ...process.env, HARNESS_STACK: stack, HARNESS_CONFIG: JSON.stringify(overrides) }, timeout: 60_000 },
-            (err, out, errOut) => (err ? reject(new Error(`${err.message}\n${errOut}`)) : resolve(out)),
+            (err, out, errOut) => (err ? reject(new Error(`${err.message}\n${errOut}`)) : resolve({ stdout: out, stderr: errOut })),
         );
     });
     const lines = stdout.trim().split("\n");
-    return JSON.parse(lines[lines.length - 1]);
+    const run: ProgramRun = JSON.parse(lines[lines.length - 1]);
+    // Without an engine, pulumi.log.warn writes "warning: [runtime] …" to stderr.
+    const prefix = "warning: [runtime] ";
+    run.warnings = stderr.split("\n").filter((line) => line.startsWith(prefix)).map((line) => line.slice(prefix.length));
+    return run;
 }
 
 /** The single registered resource of a type; fails loudly when there is not exactly one. */

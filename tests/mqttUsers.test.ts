@@ -1,0 +1,69 @@
+/** MQTT accounts kept in step with the configuration, against a local server answering as EMQX 5.1's REST API does. */
+import assert from "node:assert/strict";
+import { after, before, describe, it } from "node:test";
+import { login } from "../lib/dashboardCheck";
+import { syncMqttUsers } from "../lib/mqttUsers";
+import { type FakeEmqxApi, startFakeEmqxApi } from "./brokers/emqxApi";
+
+const admin = { username: "admin", password: "long-enough-pw" };
+
+describe("MQTT users sync (against a stand-in answering as EMQX's API does)", () => {
+    let api: FakeEmqxApi;
+    let token: string;
+    before(async () => {
+        api = await startFakeEmqxApi(admin);
+        token = await login({ url: api.url, ...admin, containerName: "ai4e_emqx" }, 5000);
+    });
+    after(() => api.stop());
+
+    const sync = (users: { username: string; password: string }[], removed: string[] = []) =>
+        syncMqttUsers({ url: api.url, token, users, removed, requestMs: 5000 });
+
+    it("creates the configured users with their passwords", async () => {
+        const result = await sync([{ username: "sensor", password: "sensor-password" }, { username: "app", password: "app-password-1" }]);
+        assert.deepEqual(result, { created: ["sensor", "app"], updated: [], deleted: [] });
+        assert.deepEqual([...api.users], [["sensor", "sensor-password"], ["app", "app-password-1"]]);
+    });
+
+    it("is idempotent: a second run resets passwords instead of failing on 409", async () => {
+        const result = await sync([{ username: "sensor", password: "rotated-password" }, { username: "app", password: "app-password-1" }]);
+        assert.deepEqual(result, { created: [], updated: ["sensor", "app"], deleted: [] });
+        assert.equal(api.users.get("sensor"), "rotated-password");
+    });
+
+    it("deletes users dropped from the configuration, and shrugs at ones already gone", async () => {
+        const result = await sync([{ username: "sensor", password: "rotated-password" }], ["app", "never-existed"]);
+        assert.deepEqual(result, { created: [], updated: ["sensor"], deleted: ["app"] });
+        assert.deepEqual([...api.users.keys()], ["sensor"]);
+    });
+
+    it("encodes user names in the URL path", async () => {
+        await sync([{ username: "a/b?c", password: "odd-name-password" }]);
+        await sync([{ username: "a/b?c", password: "odd-name-password-2" }]);
+        assert.equal(api.users.get("a/b?c"), "odd-name-password-2");
+    });
+
+    it("names the user and the status when the API refuses, without the password", async () => {
+        await assert.rejects(
+            syncMqttUsers({ url: api.url, token: "wrong", users: [{ username: "sensor", password: "secret-pw-123" }], removed: [], requestMs: 5000 }),
+            (err: Error) => {
+                assert.match(err.message, /^POST \/api\/v5\/authentication\/password_based:built_in_database\/users for MQTT user sensor answered HTTP 401/);
+                assert.ok(!err.message.includes("secret-pw-123"));
+                return true;
+            },
+        );
+    });
+
+    it("says so when EMQX has no built-in database authenticator", async () => {
+        const bare = await startFakeEmqxApi(admin, { authenticator: false });
+        try {
+            const bareToken = await login({ url: bare.url, ...admin, containerName: "x" }, 5000);
+            await assert.rejects(
+                syncMqttUsers({ url: bare.url, token: bareToken, users: [{ username: "sensor", password: "pw-long-enough" }], removed: [], requestMs: 5000 }),
+                /^Error: EMQX has no password_based:built_in_database authenticator, so MQTT user sensor cannot be stored \(HTTP 404/,
+            );
+        } finally {
+            await bare.stop();
+        }
+    });
+});
