@@ -290,7 +290,11 @@ function parseMqttUsers(source: ConfigSource, strict: boolean, fail: (key: strin
     list.forEach((entry: unknown, index) => {
         const at = `${key}[${index}]`;
         const { username, password } = (entry ?? {}) as Record<string, unknown>;
-        if (typeof username !== "string" || typeof password !== "string") {
+        const numeric = typeof username === "number" ? "username" : typeof password === "number" ? "password" : undefined;
+        if (numeric) {
+            // `config set --path` stores digits-only values as numbers, which would lose digits.
+            fail(`${at}.${numeric}`, `is a number, not text; set it again with \`pulumi config set --path --type string ${numeric === "password" ? "--secret " : ""}'${at}.${numeric}' <value>\``);
+        } else if (typeof username !== "string" || typeof password !== "string") {
             fail(at, `needs a username and a password (text); ${shape}`);
         } else if (!/^[\x21-\x7e]{1,100}$/.test(username)) {
             fail(`${at}.username`, "must be 1 to 100 printable ASCII characters without spaces");

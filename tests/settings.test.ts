@@ -112,6 +112,10 @@ describe("MQTT users", () => {
     it("refuse shapes that are not a list of accounts, naming the entry", () => {
         assert.match(problems("prod", { ...prodSecrets, mqttUsers: { secret: "sensor" } })[0], /^emqx:mqttUsers is not a list; expected a list of \{username, password\}/);
         assert.match(problems("prod", { ...prodSecrets, mqttUsers: users([{ username: "sensor" }]) })[0], /^emqx:mqttUsers\[0\] needs a username and a password \(text\)/);
+        assert.equal(
+            problems("prod", { ...prodSecrets, mqttUsers: users([{ username: "sensor", password: 12345678901 }]) })[0],
+            "emqx:mqttUsers[0].password is a number, not text; set it again with `pulumi config set --path --type string --secret 'mqttUsers[0].password' <value>`",
+        );
     });
 
     it("refuse a repeated name, a name with spaces, an empty or short password", () => {
