@@ -1,7 +1,8 @@
 /**
  * On-demand post-deploy check: `npm run check -- --url mqtt://HOST:PORT [--username U]
- * [--password P] [--timeout SECONDS] [--ca FILE] [--insecure] [--stack NAME]`.
- * Without --url it checks the selected stack's deployment (`pulumi stack output`).
+ * [--password P] [--timeout SECONDS] [--ca FILE] [--servername NAME] [--insecure] [--stack NAME]`.
+ * Without --url it checks the selected stack's deployment (`pulumi stack output`). The password
+ * may come from MQTT_PASSWORD instead, keeping it out of shell history and the process list.
  */
 import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
@@ -9,7 +10,7 @@ import { parseArgs } from "node:util";
 import { checkMqtt } from "../lib/mqttCheck";
 
 const usage =
-    "usage: npm run check -- [--url mqtt://HOST:PORT] [--username U] [--password P] [--timeout SECONDS] [--ca FILE] [--insecure] [--stack NAME]";
+    "usage: npm run check -- [--url mqtt://HOST:PORT] [--username U] [--password P, or MQTT_PASSWORD] [--timeout SECONDS] [--ca FILE] [--servername NAME] [--insecure] [--stack NAME]";
 
 function fail(message: string, code: number): never {
     process.stderr.write(`check: ${message}\n`);
@@ -37,6 +38,7 @@ async function main(): Promise<void> {
                 password: { type: "string" },
                 timeout: { type: "string", default: "30" },
                 ca: { type: "string" },
+                servername: { type: "string" },
                 insecure: { type: "boolean", default: false },
                 stack: { type: "string" },
             },
@@ -62,8 +64,9 @@ async function main(): Promise<void> {
         const result = await checkMqtt({
             url,
             username: values.username,
-            password: values.password,
+            password: values.password ?? process.env.MQTT_PASSWORD,
             ca,
+            servername: values.servername,
             insecure: values.insecure,
             timeoutMs: timeout * 1000,
             onProgress: (line) => process.stderr.write(`${line}\n`),

@@ -31,6 +31,12 @@ describe("npm run check", () => {
         assert.doesNotMatch(r.stdout + r.stderr, /good-password/, "the password is never printed");
     });
 
+    it("takes the password from MQTT_PASSWORD, keeping it off the command line", async () => {
+        const r = await runCli(["--url", `mqtt://127.0.0.1:${broker.port}`, "--username", "u", "--timeout", "5"], { ...process.env, MQTT_PASSWORD: "good-password" });
+        assert.equal(r.code, 0, r.stderr);
+        assert.doesNotMatch(r.stdout + r.stderr, /good-password/);
+    });
+
     it("exits 1 with the reason on bad credentials, at once", async () => {
         const r = await runCli(["--url", `mqtt://127.0.0.1:${broker.port}`, "--username", "u", "--password", "nope", "--timeout", "10"]);
         assert.equal(r.code, 1);
@@ -76,5 +82,24 @@ describe("npm run check", () => {
             assert.equal(r.code, 2);
             assert.equal(r.stderr, "check: the Pulumi CLI is not installed; install it, or pass --url\n");
         });
+    });
+});
+
+describe("npm run check over TLS", () => {
+    let broker: Mosquitto;
+    let caFile: string;
+    before(async () => {
+        broker = await startMosquitto({ tls: true });
+        caFile = broker.pki!.caFile;
+    });
+    after(() => broker.stop());
+
+    it("verifies with --ca and the name given by --servername", async () => {
+        const url = `mqtts://127.0.0.1:${broker.tlsPort}`;
+        const ok = await runCli(["--url", url, "--ca", caFile, "--servername", "localhost", "--timeout", "5"]);
+        assert.equal(ok.code, 0, ok.stderr);
+        const wrongName = await runCli(["--url", url, "--ca", caFile, "--servername", "broker.example.com", "--timeout", "5"]);
+        assert.equal(wrongName.code, 1);
+        assert.match(wrongName.stderr, /TLS handshake with 127\.0\.0\.1:\d+ failed: .*\(ERR_TLS_CERT_ALTNAME_INVALID\)\n$/);
     });
 });
