@@ -1,0 +1,53 @@
+/** The config loader under Pulumi's runtime: every secret it hands the program is a Pulumi secret. */
+import * as pulumi from "@pulumi/pulumi";
+import assert from "node:assert/strict";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import * as path from "node:path";
+import { after, before, describe, it } from "node:test";
+import { loadStackSettings, type StackSettings } from "../lib/stackConfig";
+import { makePki } from "./brokers/certificates";
+import { stackConfig } from "./harness/stackFiles";
+
+function plain<T>(output: pulumi.Output<T>): Promise<T> {
+    return new Promise((resolve) => output.apply(resolve));
+}
+
+describe("loadStackSettings (prod, every secret set)", () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "tls-config-"));
+    after(() => rmSync(dir, { recursive: true, force: true }));
+    let settings: StackSettings;
+
+    before(async () => {
+        const pki = makePki(dir);
+        const { values, secretKeys } = stackConfig("prod", {
+            dashboardPassword: { secret: "a-long-dashboard-password" },
+            nodeCookie: { secret: "prod_cookie_0123456789" },
+            mqttUsers: { secret: JSON.stringify([{ username: "sensor", password: "sensor-password-1" }]) },
+            tlsCertificate: readFileSync(pki.certFile, "utf8"),
+            tlsPrivateKey: { secret: readFileSync(pki.keyFile, "utf8") },
+            tlsCaCertificate: pki.ca,
+        });
+        pulumi.runtime.setAllConfig(values, secretKeys);
+        await pulumi.runtime.setMocks({ newResource: (args) => ({ id: args.name, state: args.inputs }), call: (args) => args.inputs }, "emqx", "prod", false);
+        settings = loadStackSettings();
+    });
+
+    it("wraps the dashboard password, cookie, MQTT accounts and TLS key as secrets", async () => {
+        assert.equal(await pulumi.isSecret(settings.dashboardPassword), true);
+        assert.equal(await pulumi.isSecret(settings.nodeCookie!), true);
+        assert.equal(await pulumi.isSecret(settings.mqttUsers), true);
+        assert.equal(await pulumi.isSecret(settings.tls!.privateKey), true);
+    });
+
+    it("keeps a password taken out of the accounts secret", async () => {
+        const first = settings.mqttUsers.apply((users) => users[0].password);
+        assert.equal(await pulumi.isSecret(first), true);
+        assert.equal(await plain(first), "sensor-password-1");
+    });
+
+    it("leaves what is public plain: names and the certificate", () => {
+        assert.deepEqual(settings.mqttUsernames, ["sensor"]);
+        assert.match(settings.tls!.certificate, /^-----BEGIN CERTIFICATE-----/);
+    });
+});
