@@ -257,7 +257,8 @@ describe("prod stack with MQTT accounts and its own certificate", async () => {
 });
 
 describe("bad input stops the program before any resource is registered", { concurrency: 4 }, () => {
-    const rows: [string, Record<string, string | null | { secret: string }>, RegExp][] = [
+    const prodSecrets = { dashboardPassword: { secret: "a-long-dashboard-password" }, nodeCookie: { secret: "prod_cookie_0123456789" } };
+    const rows: [string, Record<string, string | null | { secret: string }>, RegExp, string?][] = [
         ["subnet prefix /33", { subnet: "172.20.0.0/33" }, /^emqx:subnet "172\.20\.0\.0\/33" has prefix \/33; an IPv4 prefix is 0 to 32$/],
         ["subnet octet 300", { subnet: "300.20.0.0/16" }, /^emqx:subnet "300\.20\.0\.0\/16" has "300\.20\.0\.0", which is not an IPv4 address$/],
         ["subnet not CIDR", { subnet: "not-a-cidr" }, /^emqx:subnet "not-a-cidr" is not IPv4 CIDR notation like 172\.20\.0\.0\/16$/],
@@ -274,10 +275,14 @@ describe("bad input stops the program before any resource is registered", { conc
         ["empty container name", { containerName: "" }, /^emqx:containerName is empty; give it a name$/],
         ["empty network name", { networkName: "" }, /^emqx:networkName is empty; give it a name$/],
         ["a key Pulumi.yaml defaults, removed", { restart: null }, /^emqx:restart is not set \(Pulumi\.yaml declares its default\)$/],
+        ["prod's dashboard password public", { ...prodSecrets, dashboardPassword: { secret: "public" } }, /^emqx:dashboardPassword is EMQX's well-known default/, "prod"],
+        ["prod without a cookie", { ...prodSecrets, nodeCookie: null }, /^emqx:nodeCookie is not set; run `pulumi config set --secret nodeCookie <value>`$/, "prod"],
+        ["prod MQTT passwords in plain text", { ...prodSecrets, mqttUsers: '[{"username":"a","password":"long-enough"}]' }, /^emqx:mqttUsers holds its passwords in plain text/, "prod"],
+        ["prod certificate without its key", { ...prodSecrets, tlsCertificate: "x" }, /^emqx:tlsPrivateKey is not set; emqx:tlsCertificate and emqx:tlsPrivateKey go together$/, "prod"],
     ];
-    for (const [label, overrides, message] of rows) {
+    for (const [label, overrides, message, stack = "dev"] of rows) {
         it(`rejects ${label}`, async () => {
-            const run = await runProgram("dev", overrides);
+            const run = await runProgram(stack, overrides);
             assert.equal(run.error?.name, "RunError", "a RunError prints its message without a stack trace");
             const [heading, ...problems] = run.error!.message.split("\n");
             assert.equal(heading, "invalid stack configuration:");
