@@ -43,7 +43,7 @@ function jsonField(body: string, field: string): unknown {
 }
 
 /** Resolves once `GET /status` says "is running"; throws with the last answer at the deadline. */
-export async function waitUntilRunning(url: string, timeoutMs: number): Promise<void> {
+async function waitUntilRunning(url: string, timeoutMs: number): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     let problem = await getStatus(url, timeoutMs);
     for (let polls = 1; problem && Date.now() < deadline && polls < 100_000; polls++) {
