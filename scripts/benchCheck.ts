@@ -3,15 +3,19 @@
  *  (a) round trip against a ready local mosquitto, median and p95 over 60 checks;
  *  (b) readiness lag: from the moment a listener starts accepting connections (a TCP relay to
  *      mosquitto, opened at a random delay after the check started) until the check passes,
- *      median and max over 15 runs.
+ *      median and max over 15 runs;
+ *  (c) what accounts and TLS add: the secured sequence the check runs (round trip as an account,
+ *      an anonymous client refused, a round trip over mqtts verifying the CA), median and p95
+ *      over 20 runs against mosquitto with a password file and a TLS listener.
  */
 import * as net from "node:net";
-import { checkMqtt } from "../lib/mqttCheck";
+import { checkAnonymousRefused, checkMqtt } from "../lib/mqttCheck";
 import { startMosquitto } from "../tests/brokers/mosquitto";
 import { freePort } from "../tests/brokers/ports";
 
 const roundTripRuns = 60;
 const lagRuns = 15;
+const securedRuns = 20;
 
 function percentile(values: number[], p: number): number {
     const sorted = [...values].sort((a, b) => a - b);
@@ -65,6 +69,27 @@ async function main(): Promise<void> {
             }
         }
         console.log(`readiness lag over ${lagRuns} late starts (200-1000 ms): median ${ms(percentile(lags, 50))}, max ${ms(Math.max(...lags))}`);
+    } finally {
+        await broker.stop();
+    }
+    await benchSecured();
+}
+
+async function benchSecured(): Promise<void> {
+    const account = { username: "sensor", password: "sensor-password-1" };
+    const broker = await startMosquitto({ users: { [account.username]: account.password }, tls: true });
+    try {
+        const url = `mqtt://127.0.0.1:${broker.port}`;
+        const tls = { url: `mqtts://127.0.0.1:${broker.tlsPort}`, ca: broker.pki!.ca, servername: "localhost" };
+        const times: number[] = [];
+        for (let i = 0; i < securedRuns; i++) {
+            const started = performance.now();
+            await checkMqtt({ url, ...account, timeoutMs: 5000 });
+            await checkAnonymousRefused({ url }, 5000);
+            await checkMqtt({ ...tls, ...account, timeoutMs: 5000 });
+            times.push(performance.now() - started);
+        }
+        console.log(`account + anonymous refusal + mqtts round trip over ${securedRuns} runs: median ${ms(percentile(times, 50))}, p95 ${ms(percentile(times, 95))}`);
     } finally {
         await broker.stop();
     }
