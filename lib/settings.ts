@@ -213,12 +213,15 @@ export function parseSettings(source: ConfigSource, namespace: string, now = new
     }
 
     const mqttUsers = parseMqttUsers(source, allowInsecureDefaults === false, fail);
+    const warnings: string[] = [];
+    if (mqttUsers.length === 0 && allowInsecureDefaults === false) {
+        warnings.push("anonymous MQTT clients are accepted; set emqx:mqttUsers to require credentials");
+    }
 
     const tlsCertificate = text("tlsCertificate");
     const tlsPrivateKey = source.get("tlsPrivateKey") ?? "";
     const tlsCaCertificate = text("tlsCaCertificate");
     let tls: Settings["tls"];
-    const warnings: string[] = [];
     if (tlsCertificate && tlsPrivateKey && tlsCaCertificate !== undefined) {
         if (allowInsecureDefaults === false && !source.isSecret("tlsPrivateKey")) {
             fail("tlsPrivateKey", "is stored in plain text; set it again with `pulumi config set --secret tlsPrivateKey < key.pem`");

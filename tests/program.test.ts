@@ -153,8 +153,9 @@ describe("prod stack differs where production needs it", async () => {
         assert.deepEqual(vols.map((v) => [v.inputs.name, v.retainOnDelete]), [["emqx-prod-emqx-data", true], ["emqx-prod-emqx-log", true]]);
     });
 
-    it("warns that the TLS listeners serve the image's test certificates", () => {
+    it("warns that anonymous clients get in and that the TLS listeners serve the image's test certificates", () => {
         assert.deepEqual(run.warnings, [
+            "anonymous MQTT clients are accepted; set emqx:mqttUsers to require credentials",
             "the TLS listeners (8883, 8084) serve the test certificates shipped in the EMQX image; set emqx:tlsCertificate and emqx:tlsPrivateKey (secret) to serve your own",
         ]);
     });
