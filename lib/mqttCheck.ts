@@ -56,6 +56,13 @@ export interface MqttCheckError extends Error {
     attempts: number;
 }
 
+/** Ends a one-shot client at once; a late error from its socket must not surface as unhandled. */
+function closeQuietly(client: mqtt.MqttClient): void {
+    client.removeAllListeners();
+    client.on("error", () => undefined);
+    client.end(true);
+}
+
 function checkFailure(message: string, kind: FailureKind, attempts: number): MqttCheckError {
     return Object.assign(new Error(message), { name: "MqttCheckError" as const, kind, attempts });
 }
@@ -157,9 +164,7 @@ function attempt(options: MqttCheckOptions, budgetMs: number, topic: string, cli
             if (settled) return;
             settled = true;
             clearTimeout(timer);
-            client.removeAllListeners();
-            client.on("error", () => undefined);
-            client.end(true);
+            closeQuietly(client);
             if ("roundTripMs" in outcome) resolve(outcome.roundTripMs);
             else reject(outcome);
         };
@@ -260,9 +265,7 @@ export function checkAnonymousRefused(options: Pick<MqttCheckOptions, "url" | "c
         });
         const finish = (problem?: string) => {
             clearTimeout(timer);
-            client.removeAllListeners();
-            client.on("error", () => undefined);
-            client.end(true);
+            closeQuietly(client);
             if (problem) reject(new Error(problem));
             else resolve();
         };

@@ -89,6 +89,7 @@ const dockerName = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
 const hostname = /^(?=.{1,253}$)[a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?(\.[a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)*$/;
 const emqxDefaultCookie = "emqxsecretcookie";
 const emqxDefaultPassword = "public";
+const minSecretLength = 8;
 
 /** Parses and validates every key; throws one ConfigError listing every problem found. */
 export function parseSettings(source: ConfigSource, namespace: string, now = new Date()): Settings {
@@ -208,7 +209,7 @@ export function parseSettings(source: ConfigSource, namespace: string, now = new
         if (allowInsecureDefaults !== false) return value;
         if (!source.isSecret(key)) return fail(key, `is stored in plain text; set it again with \`${setCommand}\``);
         if (value === emqxDefault) return fail(key, `is EMQX's well-known default; choose your own with \`${setCommand}\``);
-        if (value.length < 8) return fail(key, `is shorter than 8 characters; choose a longer one with \`${setCommand}\``);
+        if (value.length < minSecretLength) return fail(key, `is shorter than ${minSecretLength} characters; choose a longer one with \`${setCommand}\``);
         return value;
     }
 
@@ -305,8 +306,8 @@ function parseMqttUsers(source: ConfigSource, strict: boolean, fail: (key: strin
             fail(`${at}.username`, `repeats "${username}"; each user appears once`);
         } else if (password === "") {
             fail(`${at}.password`, "is empty");
-        } else if (strict && password.length < 8) {
-            fail(`${at}.password`, "is shorter than 8 characters");
+        } else if (strict && password.length < minSecretLength) {
+            fail(`${at}.password`, `is shorter than ${minSecretLength} characters`);
         } else {
             users.push({ username, password });
         }

@@ -1,10 +1,7 @@
 /** The Pulumi program under Pulumi's mocks, fed the real Pulumi.yaml defaults and stack files. */
 import assert from "node:assert/strict";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import * as path from "node:path";
 import { after, describe, it } from "node:test";
-import { makePki } from "./brokers/certificates";
+import { makeTempPki } from "./brokers/certificates";
 import { only, runProgram } from "./harness/scenario";
 
 const container = "docker:index/container:Container";
@@ -169,11 +166,9 @@ describe("prod stack differs where production needs it", async () => {
 });
 
 describe("prod stack with MQTT accounts and its own certificate", async () => {
-    const dir = mkdtempSync(path.join(tmpdir(), "tls-program-"));
-    after(() => rmSync(dir, { recursive: true, force: true }));
-    const pki = makePki(dir);
-    const cert = readFileSync(pki.certFile, "utf8");
-    const key = readFileSync(pki.keyFile, "utf8");
+    const pki = makeTempPki();
+    after(() => pki.remove());
+    const { cert, key } = pki;
     const secrets = {
         dashboardPassword: "a-long-dashboard-password",
         nodeCookie: "prod_cookie_0123456789",

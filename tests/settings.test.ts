@@ -1,12 +1,11 @@
 /** Config validation as a plain function, fed Pulumi.yaml defaults and a stack file as the CLI merges them. */
 import assert from "node:assert/strict";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { after, describe, it } from "node:test";
 import { endpointsFor } from "../lib/endpoints";
 import { ConfigError, parseSettings, type Settings } from "../lib/settings";
-import { makePki } from "./brokers/certificates";
+import { makeTempPki } from "./brokers/certificates";
 import { type ConfigValue, stackConfig } from "./harness/stackFiles";
 
 function parse(stack: string, overrides: Record<string, ConfigValue | null> = {}, now?: Date): Settings {
@@ -151,11 +150,9 @@ describe("MQTT users", () => {
 });
 
 describe("TLS certificate", () => {
-    const dir = mkdtempSync(path.join(tmpdir(), "tls-settings-"));
-    after(() => rmSync(dir, { recursive: true, force: true }));
-    const pki = makePki(dir);
-    const pem = (file: string) => readFileSync(path.join(dir, file), "utf8");
-    const tls = { tlsCertificate: pem("server.crt"), tlsPrivateKey: { secret: pem("server.key") }, tlsCaCertificate: pki.ca };
+    const pki = makeTempPki();
+    after(() => pki.remove());
+    const tls = { tlsCertificate: pki.cert, tlsPrivateKey: { secret: pki.key }, tlsCaCertificate: pki.ca };
 
     it("is taken with its key and CA, and names what the check must verify", () => {
         const s = parse("prod", { ...prodSecrets, ...tls });
@@ -175,7 +172,7 @@ describe("TLS certificate", () => {
     });
 
     it("refuses a key that belongs to another certificate", () => {
-        assert.deepEqual(problems("prod", { ...prodSecrets, ...tls, tlsPrivateKey: { secret: pem("ca.key") } }), [
+        assert.deepEqual(problems("prod", { ...prodSecrets, ...tls, tlsPrivateKey: { secret: readFileSync(path.join(pki.dir, "ca.key"), "utf8") } }), [
             "emqx:tlsPrivateKey does not belong to emqx:tlsCertificate",
         ]);
     });
@@ -201,6 +198,6 @@ describe("TLS certificate", () => {
         assert.deepEqual(problems("prod", { ...prodSecrets, tlsCaCertificate: pki.ca }), [
             "emqx:tlsCaCertificate is set without emqx:tlsCertificate and emqx:tlsPrivateKey",
         ]);
-        assert.match(problems("prod", { ...prodSecrets, ...tls, tlsPrivateKey: pem("server.key") })[0], /^emqx:tlsPrivateKey is stored in plain text/);
+        assert.match(problems("prod", { ...prodSecrets, ...tls, tlsPrivateKey: pki.key })[0], /^emqx:tlsPrivateKey is stored in plain text/);
     });
 });

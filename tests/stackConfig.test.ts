@@ -1,12 +1,9 @@
 /** The config loader under Pulumi's runtime: every secret it hands the program is a Pulumi secret. */
 import * as pulumi from "@pulumi/pulumi";
 import assert from "node:assert/strict";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import * as path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { loadStackSettings, type StackSettings } from "../lib/stackConfig";
-import { makePki } from "./brokers/certificates";
+import { makeTempPki } from "./brokers/certificates";
 import { stackConfig } from "./harness/stackFiles";
 
 function plain<T>(output: pulumi.Output<T>): Promise<T> {
@@ -14,18 +11,17 @@ function plain<T>(output: pulumi.Output<T>): Promise<T> {
 }
 
 describe("loadStackSettings (prod, every secret set)", () => {
-    const dir = mkdtempSync(path.join(tmpdir(), "tls-config-"));
-    after(() => rmSync(dir, { recursive: true, force: true }));
+    const pki = makeTempPki();
+    after(() => pki.remove());
     let settings: StackSettings;
 
     before(async () => {
-        const pki = makePki(dir);
         const { values, secretKeys } = stackConfig("prod", {
             dashboardPassword: { secret: "a-long-dashboard-password" },
             nodeCookie: { secret: "prod_cookie_0123456789" },
             mqttUsers: { secret: JSON.stringify([{ username: "sensor", password: "sensor-password-1" }]) },
-            tlsCertificate: readFileSync(pki.certFile, "utf8"),
-            tlsPrivateKey: { secret: readFileSync(pki.keyFile, "utf8") },
+            tlsCertificate: pki.cert,
+            tlsPrivateKey: { secret: pki.key },
             tlsCaCertificate: pki.ca,
         });
         pulumi.runtime.setAllConfig(values, secretKeys);

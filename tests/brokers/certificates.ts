@@ -1,6 +1,7 @@
 /** Test certificates made with openssl at test time: a CA, a server certificate it signs, and an unrelated CA. */
 import { execFileSync } from "node:child_process";
-import { readFileSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import * as path from "node:path";
 
 export interface TestPki {
@@ -11,6 +12,10 @@ export interface TestPki {
     keyFile: string;
     /** PEM text of the CA that signed the server certificate. */
     ca: string;
+    /** PEM text of the server certificate. */
+    cert: string;
+    /** PEM text of the server key. */
+    key: string;
     /** PEM text of a CA that did not. */
     otherCa: string;
 }
@@ -39,6 +44,14 @@ export function makePki(dir: string): TestPki {
         certFile: path.join(dir, "server.crt"),
         keyFile: path.join(dir, "server.key"),
         ca: readFileSync(path.join(dir, "ca.crt"), "utf8"),
+        cert: readFileSync(path.join(dir, "server.crt"), "utf8"),
+        key: readFileSync(path.join(dir, "server.key"), "utf8"),
         otherCa: readFileSync(path.join(dir, "other-ca.crt"), "utf8"),
     };
+}
+
+/** A PKI in its own temporary folder, for tests that only need the PEM text; `remove` deletes it. */
+export function makeTempPki(): TestPki & { remove(): void } {
+    const dir = mkdtempSync(path.join(tmpdir(), "test-pki-"));
+    return { ...makePki(dir), remove: () => rmSync(dir, { recursive: true, force: true }) };
 }

@@ -47,7 +47,6 @@ function unwrapSecrets(value: any): any {
 const computedByProviders: Record<string, Record<string, unknown>> = {
     "docker:index/remoteImage:RemoteImage": { imageId: "sha256:mock" },
     "pulumi-nodejs:dynamic/emqx:PostDeployCheck": { roundTripMs: 1.25, checkedAt: "2026-01-01T00:00:00.000Z" },
-    "pulumi-nodejs:dynamic/emqx:MqttUsers": { usernames: ["stand-in"] },
 };
 
 async function main(): Promise<void> {
