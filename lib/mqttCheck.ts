@@ -88,6 +88,8 @@ interface AttemptFailure {
     retryable: boolean;
     /** What the message adds: the low-level error (ECONNREFUSED…), the refusal's code, the TLS error. */
     detail: string;
+    /** The attempt ran out of its time budget rather than hearing an answer. */
+    timedOut?: boolean;
 }
 
 function seconds(ms: number): string {
@@ -169,10 +171,10 @@ function attempt(options: MqttCheckOptions, budgetMs: number, topic: string, cli
             else reject(outcome);
         };
         timer = setTimeout(() => {
-            if (stage === "waiting") finish({ kind: "no-message", retryable: true, detail: "" });
-            else if (stage === "subscribing") finish({ kind: "no-suback", retryable: true, detail: "" });
-            else if (transportOpen) finish({ kind: "no-connack", retryable: true, detail: "" });
-            else finish({ kind: "connect", retryable: true, detail: "timed out" });
+            if (stage === "waiting") finish({ kind: "no-message", retryable: true, detail: "", timedOut: true });
+            else if (stage === "subscribing") finish({ kind: "no-suback", retryable: true, detail: "", timedOut: true });
+            else if (transportOpen) finish({ kind: "no-connack", retryable: true, detail: "", timedOut: true });
+            else finish({ kind: "connect", retryable: true, detail: "timed out", timedOut: true });
         }, budgetMs);
 
         const stream = client.stream as unknown;
@@ -233,14 +235,18 @@ export async function checkMqtt(options: MqttCheckOptions): Promise<MqttCheckRes
             const why = attempts > 1 ? ` (${describe(last, options, performance.now() - started, topic)})` : "";
             options.onProgress(`waiting for ${options.url}, attempt ${attempts}${why}`);
         }
+        const budget = Math.min(remaining, maxAttemptMs);
         try {
-            const roundTripMs = await attempt(options, Math.min(remaining, maxAttemptMs), topic, clientId);
+            const roundTripMs = await attempt(options, budget, topic, clientId);
             return { roundTripMs, attempts, elapsedMs: Math.round(performance.now() - started) };
         } catch (failure) {
-            last = failure as AttemptFailure;
-            if (!last.retryable) {
-                throw checkFailure(describe(last, options, timeoutMs, topic), last.kind, attempts);
+            const current = failure as AttemptFailure;
+            if (!current.retryable) {
+                throw checkFailure(describe(current, options, timeoutMs, topic), current.kind, attempts);
             }
+            // A retry that the overall deadline cut short says less than the answer before it.
+            const cutShort = current.timedOut && budget === remaining && attempts > 1;
+            if (!cutShort) last = current;
         }
         // A random pause between half and all of the current delay keeps many checks from marching in step.
         const pause = Math.min(delay * (0.5 + Math.random() / 2), Math.max(0, deadline - performance.now()));
