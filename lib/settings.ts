@@ -64,6 +64,8 @@ export interface Settings {
     noNewPrivileges: boolean;
     keepVolumesOnDestroy: boolean;
     allowInsecureDefaults: boolean;
+    /** Accept MQTT clients without credentials; only allowed, and then required, when there are no accounts. */
+    allowAnonymous: boolean;
     dashboardUsername: string;
     dashboardPassword: string;
     nodeCookie: string | undefined;
@@ -90,6 +92,20 @@ const hostname = /^(?=.{1,253}$)[a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?(\.[a
 const emqxDefaultCookie = "emqxsecretcookie";
 const emqxDefaultPassword = "public";
 const minSecretLength = 8;
+/** The kernel's default fs.nr_open: no process, a container included, may hold more open files. */
+export const maxNofileLimit = 1048576;
+
+/**
+ * EMQX 5.1's rule for a dashboard password set through its API (emqx_dashboard_admin): 8 to 64
+ * printable ASCII characters of at least two kinds (letters, digits, other). The stack changes a
+ * password through that API, so a password EMQX would refuse is refused before deploying.
+ */
+export function dashboardPasswordProblem(password: string): string | undefined {
+    if (password.length < minSecretLength || password.length > 64) return `must be ${minSecretLength} to 64 characters long`;
+    if (!/^[\x21-\x7e]+$/.test(password)) return "may hold only printable ASCII characters, without spaces";
+    const kinds = [/[A-Za-z]/, /[0-9]/, /[^A-Za-z0-9]/].filter((kind) => kind.test(password)).length;
+    return kinds < 2 ? "needs at least two kinds of characters: letters, digits, others" : undefined;
+}
 
 /** Parses and validates every key; throws one ConfigError listing every problem found. */
 export function parseSettings(source: ConfigSource, namespace: string, now = new Date()): Settings {
@@ -190,6 +206,11 @@ export function parseSettings(source: ConfigSource, namespace: string, now = new
         fail("memoryMb", `is ${memoryMb}; EMQX needs at least 256 MB (0 means no limit)`);
     }
 
+    const nofileLimit = integer("nofileLimit", 0, Number.MAX_SAFE_INTEGER);
+    if (nofileLimit !== undefined && nofileLimit > maxNofileLimit) {
+        fail("nofileLimit", `is ${nofileLimit}, above the kernel's fs.nr_open (${maxNofileLimit} by default), which no container may exceed; use at most ${maxNofileLimit}, or 0 for Docker's default`);
+    }
+
     const checkHost = text("checkHost");
     if (checkHost !== undefined && checkHost !== "" && !hostname.test(checkHost) && checkHost !== "::1") {
         fail("checkHost", `is "${checkHost}"; expected a host name or IP address, or "" to derive it from emqx:bindAddress`);
@@ -199,7 +220,7 @@ export function parseSettings(source: ConfigSource, namespace: string, now = new
     const dashboardUsername = text("dashboardUsername");
     if (dashboardUsername === "") fail("dashboardUsername", "is empty; give the dashboard administrator a name");
     const dashboardPassword = secret("dashboardPassword", emqxDefaultPassword);
-    const nodeCookie = source.get("nodeCookie") === undefined && allowInsecureDefaults ? undefined : secret("nodeCookie", emqxDefaultCookie);
+    const nodeCookie = !source.get("nodeCookie") && allowInsecureDefaults ? undefined : secret("nodeCookie", emqxDefaultCookie);
 
     function secret(key: string, emqxDefault: string): string | undefined {
         const value = source.get(key);
@@ -210,14 +231,24 @@ export function parseSettings(source: ConfigSource, namespace: string, now = new
         if (!source.isSecret(key)) return fail(key, `is stored in plain text; set it again with \`${setCommand}\``);
         if (value === emqxDefault) return fail(key, `is EMQX's well-known default; choose your own with \`${setCommand}\``);
         if (value.length < minSecretLength) return fail(key, `is shorter than ${minSecretLength} characters; choose a longer one with \`${setCommand}\``);
+        const rule = key === "dashboardPassword" ? dashboardPasswordProblem(value) : undefined;
+        if (rule) return fail(key, `${rule} (EMQX's rule for dashboard passwords); choose another with \`${setCommand}\``);
         return value;
     }
 
+    const problemsBeforeUsers = problems.length;
     const mqttUsers = parseMqttUsers(source, allowInsecureDefaults === false, fail);
-    const warnings: string[] = [];
-    if (mqttUsers.length === 0 && allowInsecureDefaults === false) {
-        warnings.push("anonymous MQTT clients are accepted; set emqx:mqttUsers to require credentials");
+    const allowAnonymous = boolean("allowAnonymous");
+    if (allowAnonymous === false && mqttUsers.length === 0 && problems.length === problemsBeforeUsers) {
+        fail(
+            "mqttUsers",
+            "has no accounts, so anonymous MQTT clients would get in; add one with `pulumi config set --path 'mqttUsers[0].username' <name>` " +
+                "and `pulumi config set --path --secret 'mqttUsers[0].password' <value>`, or accept anonymous clients with `pulumi config set allowAnonymous true`",
+        );
+    } else if (allowAnonymous === true && mqttUsers.length > 0) {
+        fail("allowAnonymous", "is true, but emqx:mqttUsers has accounts, and with accounts EMQX refuses clients without credentials; set it to false");
     }
+    const warnings: string[] = [];
 
     const tlsCertificate = text("tlsCertificate");
     const tlsPrivateKey = source.get("tlsPrivateKey") ?? "";
@@ -252,12 +283,13 @@ export function parseSettings(source: ConfigSource, namespace: string, now = new
         ports,
         logLevel: oneOf("logLevel", logLevels),
         memoryMb,
-        nofileLimit: integer("nofileLimit", 0, 16777216),
+        nofileLimit,
         logMaxSize,
         logMaxFiles: integer("logMaxFiles", 1, 100),
         noNewPrivileges: boolean("noNewPrivileges"),
         keepVolumesOnDestroy: boolean("keepVolumesOnDestroy"),
         allowInsecureDefaults,
+        allowAnonymous,
         dashboardUsername,
         dashboardPassword,
         nodeCookie,

@@ -23,13 +23,21 @@ function problems(stack: string, overrides: Record<string, ConfigValue | null>, 
     assert.fail("the configuration was accepted");
 }
 
-const prodSecrets = { dashboardPassword: { secret: "long-enough-pw" }, nodeCookie: { secret: "cookie_value_123" } };
+const prodSecrets = {
+    dashboardPassword: { secret: "long-enough-pw" },
+    nodeCookie: { secret: "cookie_value_123" },
+    mqttUsers: { secret: JSON.stringify([{ username: "sensor", password: "sensor-password" }]) },
+};
+const mqttUsersMissing =
+    "emqx:mqttUsers has no accounts, so anonymous MQTT clients would get in; add one with `pulumi config set --path 'mqttUsers[0].username' <name>` " +
+    "and `pulumi config set --path --secret 'mqttUsers[0].password' <value>`, or accept anonymous clients with `pulumi config set allowAnonymous true`";
 
 describe("secrets outside dev", () => {
-    it("refuses prod without a dashboard password or cookie, saying how to set them", () => {
+    it("refuses prod without a dashboard password, cookie or MQTT account, saying how to set them", () => {
         assert.deepEqual(problems("prod", {}), [
             "emqx:dashboardPassword is not set; run `pulumi config set --secret dashboardPassword <value>`",
             "emqx:nodeCookie is not set; run `pulumi config set --secret nodeCookie <value>`",
+            mqttUsersMissing,
         ]);
     });
 
@@ -37,6 +45,9 @@ describe("secrets outside dev", () => {
         ["EMQX's default", "public", "emqx:dashboardPassword is EMQX's well-known default; choose your own with `pulumi config set --secret dashboardPassword <value>`"],
         ["shorter than 8", "short", "emqx:dashboardPassword is shorter than 8 characters; choose a longer one with `pulumi config set --secret dashboardPassword <value>`"],
         ["empty", "", "emqx:dashboardPassword is not set; run `pulumi config set --secret dashboardPassword <value>`"],
+        ["longer than 64", "a1".repeat(33), "emqx:dashboardPassword must be 8 to 64 characters long (EMQX's rule for dashboard passwords); choose another with `pulumi config set --secret dashboardPassword <value>`"],
+        ["letters only", "onlyletters", "emqx:dashboardPassword needs at least two kinds of characters: letters, digits, others (EMQX's rule for dashboard passwords); choose another with `pulumi config set --secret dashboardPassword <value>`"],
+        ["with a space", "has space 123", "emqx:dashboardPassword may hold only printable ASCII characters, without spaces (EMQX's rule for dashboard passwords); choose another with `pulumi config set --secret dashboardPassword <value>`"],
     ] as const) {
         it(`refuses a dashboard password that is ${label}`, () => {
             assert.deepEqual(problems("prod", { ...prodSecrets, dashboardPassword: { secret: value } }), [message]);
@@ -103,10 +114,18 @@ describe("MQTT users", () => {
 
     it("are none when unset, so dev keeps the seed's anonymous broker", () => assert.deepEqual(parse("dev").mqttUsers, []));
 
-    it("when unset outside dev, a warning says anonymous clients get in; set, it goes away", () => {
-        const warning = "anonymous MQTT clients are accepted; set emqx:mqttUsers to require credentials";
-        assert.ok(parse("prod", prodSecrets).warnings.includes(warning));
-        assert.ok(!parse("prod", { ...prodSecrets, mqttUsers: users([{ username: "a", password: "long-enough" }]) }).warnings.includes(warning));
+    it("are required outside dev unless the stack says allowAnonymous: emptying the list never silently opens the broker", () => {
+        assert.deepEqual(problems("prod", { ...prodSecrets, mqttUsers: null }), [mqttUsersMissing]);
+        assert.deepEqual(problems("prod", { ...prodSecrets, mqttUsers: users([]) }), [mqttUsersMissing]);
+        assert.deepEqual(problems("dev", { allowAnonymous: "false" }), [mqttUsersMissing]);
+        const open = parse("prod", { ...prodSecrets, mqttUsers: null, allowAnonymous: "true" });
+        assert.deepEqual([open.mqttUsers, open.allowAnonymous, open.warnings.some((w) => w.includes("anonymous"))], [[], true, false]);
+    });
+
+    it("and allowAnonymous do not go together: with accounts EMQX refuses clients without credentials", () => {
+        assert.deepEqual(problems("prod", { ...prodSecrets, allowAnonymous: "true" }), [
+            "emqx:allowAnonymous is true, but emqx:mqttUsers has accounts, and with accounts EMQX refuses clients without credentials; set it to false",
+        ]);
     });
 
     it("parse as a list of username and password", () => {
@@ -145,7 +164,7 @@ describe("MQTT users", () => {
     it("refuse passwords kept in plain text outside dev, and allow them in dev", () => {
         const plain = JSON.stringify([{ username: "sensor", password: "sensor-password" }]);
         assert.match(problems("prod", { ...prodSecrets, mqttUsers: plain })[0], /^emqx:mqttUsers holds its passwords in plain text; set each again with `pulumi config set --path --secret/);
-        assert.deepEqual(parse("dev", { mqttUsers: JSON.stringify([{ username: "dev", password: "dev" }]) }).mqttUsers, [{ username: "dev", password: "dev" }]);
+        assert.deepEqual(parse("dev", { mqttUsers: JSON.stringify([{ username: "dev", password: "dev" }]), allowAnonymous: "false" }).mqttUsers, [{ username: "dev", password: "dev" }]);
     });
 });
 

@@ -18,16 +18,38 @@ export function projectName(): string {
     return parse(readFileSync(path.join(repoRoot, "Pulumi.yaml"), "utf8")).name;
 }
 
-/** The stack's merged configuration with `overrides` applied (null removes a key). */
+/** The `config:` values a stack file sets, as written. */
+export function stackFileValues(stack: string): Record<string, unknown> {
+    return (parse(readFileSync(path.join(repoRoot, `Pulumi.${stack}.yaml`), "utf8")) ?? {}).config ?? {};
+}
+
+/**
+ * The CLI's own rule, applied before any program runs: a key Pulumi.yaml declares without a default
+ * must be set by every stack, or `pulumi up` stops with this message.
+ */
+export function missingKeysError(stack: string, missing: string[]): string | undefined {
+    if (missing.length === 0) return undefined;
+    const quoted = missing.sort().map((key) => `'${key}'`);
+    const list = quoted.length === 1 ? quoted[0] : `${quoted.slice(0, -1).join(", ")} and ${quoted[quoted.length - 1]}`;
+    return `Stack '${stack}' is missing configuration value${missing.length === 1 ? "" : "s"} ${list}`;
+}
+
+/** The stack's merged configuration with `overrides` applied (null removes a key), as the CLI hands it to the program. */
 export function stackConfig(stack: string, overrides: Record<string, ConfigValue | null> = {}) {
     const namespace = projectName();
     const values: Record<string, string> = {};
     const secretKeys = new Set<string>();
-    for (const [key, decl] of Object.entries(declaredConfig())) {
+    const stackValues = stackFileValues(stack);
+    const declared = declaredConfig();
+    const missing = Object.keys(declared).filter(
+        (key) => declared[key].default === undefined && !(`${namespace}:${key}` in stackValues) && !(key in overrides && overrides[key] !== null),
+    );
+    const refusal = missingKeysError(stack, missing);
+    if (refusal) throw new Error(refusal);
+    for (const [key, decl] of Object.entries(declared)) {
         if (decl.default !== undefined) values[`${namespace}:${key}`] = String(decl.default);
     }
-    const stackFile = parse(readFileSync(path.join(repoRoot, `Pulumi.${stack}.yaml`), "utf8")) ?? {};
-    for (const [key, value] of Object.entries(stackFile.config ?? {})) {
+    for (const [key, value] of Object.entries(stackValues)) {
         if (typeof value === "object" && value !== null) {
             throw new Error(`${key} in Pulumi.${stack}.yaml is encrypted; tests cannot decrypt it`);
         }
