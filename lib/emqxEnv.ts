@@ -8,8 +8,8 @@ export interface EmqxEnvInput {
     logLevel: string;
     /** Dashboard administrator created on the first boot of a data volume. */
     dashboardUsername: string;
-    /** That administrator's password (applied on first boot only). */
-    dashboardPassword: string;
+    /** That administrator's password on the first boot of a data volume; later changes go through EMQX's API. */
+    firstBootPassword: string;
     /** Erlang distribution cookie; undefined keeps EMQX's default. */
     nodeCookie?: string;
     /** Turn on the built-in database authenticator, which refuses clients it does not know. */
@@ -22,29 +22,40 @@ export interface EmqxEnvInput {
 const tlsListeners = ["SSL", "WSS"];
 
 /**
- * EMQX parses values as HOCON, where ":", "#" or "=" would change their meaning, so such strings
- * are quoted. Plain words stay bare: bin/emqx reads the node name and cookie as raw shell text.
+ * EMQX parses every EMQX_* value as HOCON, where a bare 12345678 is a number and ":", "#" or "="
+ * change the meaning, so every string is quoted (JSON string syntax is HOCON's).
  */
 function hoconString(value: string): string {
-    return /^[A-Za-z0-9_.@-]+$/.test(value) ? value : JSON.stringify(value);
+    return JSON.stringify(value);
 }
+
+/**
+ * One password_based:built_in_database authenticator: a client it does not know is refused (chain
+ * exhausted). The whole array creates it whatever the chain held before, as EMQX's maintainers
+ * advise; the indexed keys that follow it (EMQX applies variables in name order) set the same fields
+ * of that same element, the form many compose files and this project's test stand-in use.
+ */
+const builtInAuthenticator = { mechanism: "password_based", backend: "built_in_database", user_id_type: "username" };
 
 /** The `NAME=value` lines for the container, sorted so the list is stable across runs. */
 export function renderEmqxEnv(input: EmqxEnvInput): string[] {
+    // bin/emqx hands the node name and cookie to the Erlang VM as raw text, so they stay unquoted
+    // (validation keeps them to characters that need no quoting).
     const vars: Record<string, string> = {
-        EMQX_NODE__NAME: hoconString(input.nodeName),
-        EMQX_LOG__CONSOLE__LEVEL: input.logLevel,
+        EMQX_NODE__NAME: input.nodeName,
+        EMQX_LOG__CONSOLE__LEVEL: hoconString(input.logLevel),
         EMQX_DASHBOARD__DEFAULT_USERNAME: hoconString(input.dashboardUsername),
-        EMQX_DASHBOARD__DEFAULT_PASSWORD: hoconString(input.dashboardPassword),
+        EMQX_DASHBOARD__DEFAULT_PASSWORD: hoconString(input.firstBootPassword),
     };
     if (input.nodeCookie !== undefined) {
-        vars.EMQX_NODE__COOKIE = hoconString(input.nodeCookie);
+        vars.EMQX_NODE__COOKIE = input.nodeCookie;
     }
     if (input.builtInAuthentication) {
-        // One authenticator in the global chain: a client it does not know is refused (chain exhausted).
-        vars.EMQX_AUTHENTICATION__1__MECHANISM = "password_based";
-        vars.EMQX_AUTHENTICATION__1__BACKEND = "built_in_database";
-        vars.EMQX_AUTHENTICATION__1__USER_ID_TYPE = "username";
+        const fields = Object.entries(builtInAuthenticator);
+        vars.EMQX_AUTHENTICATION = `[{${fields.map(([field, value]) => `${field} = ${hoconString(value)}`).join(", ")}}]`;
+        for (const [field, value] of fields) {
+            vars[`EMQX_AUTHENTICATION__1__${field.toUpperCase()}`] = hoconString(value);
+        }
     }
     for (const listener of input.tlsFiles ? tlsListeners : []) {
         const prefix = `EMQX_LISTENERS__${listener}__DEFAULT__SSL_OPTIONS__`;
