@@ -43,7 +43,7 @@ function jsonField(body: string, field: string): unknown {
 }
 
 /** Resolves once `GET /status` says "is running"; throws with the last answer at the deadline. */
-async function waitUntilRunning(url: string, timeoutMs: number): Promise<void> {
+export async function waitUntilRunning(url: string, timeoutMs: number): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     let problem = await getStatus(url, timeoutMs);
     for (let polls = 1; problem && Date.now() < deadline && polls < 100_000; polls++) {
@@ -57,32 +57,42 @@ async function waitUntilRunning(url: string, timeoutMs: number): Promise<void> {
     }
 }
 
-/** Logs in as the administrator and returns the bearer token for the REST API. */
-export async function login(options: Omit<DashboardCheckOptions, "timeoutMs">, requestMs: number): Promise<string> {
+/** `POST /api/v5/login`: the bearer token, or undefined when EMQX refuses the password (401). */
+export async function requestToken(url: string, username: string, password: string, requestMs: number): Promise<string | undefined> {
     let response: Response;
     let body: string;
     try {
-        response = await fetch(`${options.url}/api/v5/login`, {
+        response = await fetch(`${url}/api/v5/login`, {
             method: "POST",
             headers: { "content-type": "application/json" },
-            body: JSON.stringify({ username: options.username, password: options.password }),
+            body: JSON.stringify({ username, password }),
             signal: AbortSignal.timeout(requestMs),
         });
         body = await response.text();
     } catch (err) {
-        throw new Error(`dashboard login request to ${options.url}/api/v5/login failed: ${fetchFailure(err)}`);
+        throw new Error(`dashboard login request to ${url}/api/v5/login failed: ${fetchFailure(err)}`);
     }
-    if (response.status === 401) {
-        throw new Error(
-            `dashboard login as ${options.username} was refused (HTTP 401). EMQX applies emqx:dashboardPassword only on the first boot ` +
-                `of a data volume, so this volume keeps an older password. Set it with \`docker exec ${options.containerName} emqx ctl admins passwd ` +
-                `${options.username} <new password>\`, or deploy onto a fresh data volume.`,
-        );
-    }
+    if (response.status === 401) return undefined;
     const token = response.status === 200 ? jsonField(body, "token") : undefined;
     if (typeof token !== "string") {
-        throw new Error(`dashboard login as ${options.username} failed: HTTP ${response.status}`);
+        throw new Error(`dashboard login as ${username} failed: HTTP ${response.status}`);
     }
+    return token;
+}
+
+/** Why a login was refused, and the fix: the password on the data volume was set outside this stack. */
+export function loginRefused(username: string, containerName: string): Error {
+    return new Error(
+        `dashboard login as ${username} was refused (HTTP 401) with emqx:dashboardPassword and with every password this stack set before, ` +
+            `so the data volume keeps a password set outside the stack. Set it with \`docker exec ${containerName} emqx ctl admins passwd ` +
+            `${username} <emqx:dashboardPassword>\`, or deploy onto a fresh data volume.`,
+    );
+}
+
+/** Logs in as the administrator and returns the bearer token for the REST API. */
+export async function login(options: Omit<DashboardCheckOptions, "timeoutMs">, requestMs: number): Promise<string> {
+    const token = await requestToken(options.url, options.username, options.password, requestMs);
+    if (token === undefined) throw loginRefused(options.username, options.containerName);
     return token;
 }
 

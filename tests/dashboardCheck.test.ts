@@ -2,6 +2,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { checkDashboard } from "../lib/dashboardCheck";
+import { ensureDashboardPassword } from "../lib/dashboardPassword";
 import { startFakeEmqxApi } from "./brokers/emqxApi";
 import { freePort } from "./brokers/ports";
 
@@ -18,14 +19,14 @@ describe("dashboard proof (against a stand-in answering as EMQX's API does)", ()
         }
     });
 
-    it("explains a refused login: the password only applies on a data volume's first boot", async () => {
+    it("explains a refused login: the volume holds a password set outside the stack, and how to set it", async () => {
         const api = await startFakeEmqxApi({ username: "admin", password: "older-password" });
         try {
             await assert.rejects(checkDashboard({ url: api.url, ...admin, containerName: "ai4e_emqx", timeoutMs: 5000 }), {
                 message:
-                    "dashboard login as admin was refused (HTTP 401). EMQX applies emqx:dashboardPassword only on the first boot of a data volume, " +
-                    "so this volume keeps an older password. Set it with `docker exec ai4e_emqx emqx ctl admins passwd admin <new password>`, " +
-                    "or deploy onto a fresh data volume.",
+                    "dashboard login as admin was refused (HTTP 401) with emqx:dashboardPassword and with every password this stack set before, " +
+                    "so the data volume keeps a password set outside the stack. Set it with `docker exec ai4e_emqx emqx ctl admins passwd admin " +
+                    "<emqx:dashboardPassword>`, or deploy onto a fresh data volume.",
             });
         } finally {
             await api.stop();
@@ -45,6 +46,57 @@ describe("dashboard proof (against a stand-in answering as EMQX's API does)", ()
         const api = await startFakeEmqxApi(admin, { startingFor: 1_000_000 });
         try {
             await assert.rejects(checkDashboard({ url: api.url, ...admin, containerName: "x", timeoutMs: 500 }), /within 0\.5 s, last answer HTTP 503 Node emqx@172\.20\.0\.117 is starting/);
+        } finally {
+            await api.stop();
+        }
+    });
+});
+
+describe("dashboard password kept equal to the configuration through EMQX's API (stand-in)", () => {
+    const options = (url: string, password: string, earlierPasswords: string[]) =>
+        ({ url, username: "admin", password, earlierPasswords, containerName: "ai4e_emqx", timeoutMs: 5000 });
+
+    it("changes nothing when the configured password already logs in", async () => {
+        const api = await startFakeEmqxApi(admin);
+        try {
+            assert.deepEqual(await ensureDashboardPassword(options(api.url, admin.password, ["first-boot-pw1"])), { changed: false });
+            assert.ok(!api.requests.some((r) => r.includes("change_pwd")));
+        } finally {
+            await api.stop();
+        }
+    });
+
+    it("logs in with an earlier password and changes it, trying them in order, so the broker never restarts", async () => {
+        const api = await startFakeEmqxApi({ username: "admin", password: "first-boot-pw1" });
+        try {
+            assert.deepEqual(await ensureDashboardPassword(options(api.url, "rotated-pw-2", ["last-deployed-9", "first-boot-pw1"])), { changed: true });
+            assert.equal(api.adminPassword(), "rotated-pw-2");
+            assert.deepEqual(api.requests.filter((r) => r.startsWith("POST")), [
+                "POST /api/v5/login",
+                "POST /api/v5/login",
+                "POST /api/v5/login",
+                "POST /api/v5/users/admin/change_pwd",
+            ]);
+        } finally {
+            await api.stop();
+        }
+    });
+
+    it("says what EMQX answered when it refuses the new password", async () => {
+        const api = await startFakeEmqxApi({ username: "admin", password: "first-boot-pw1" });
+        try {
+            await assert.rejects(ensureDashboardPassword(options(api.url, "short", ["first-boot-pw1"])), {
+                message: 'EMQX refused to change the dashboard password of admin to emqx:dashboardPassword: HTTP 400 {"code":"BAD_REQUEST","message":"The range of password length is 8~64"}',
+            });
+        } finally {
+            await api.stop();
+        }
+    });
+
+    it("explains when no password the stack knows logs in", async () => {
+        const api = await startFakeEmqxApi({ username: "admin", password: "set-by-hand-77" });
+        try {
+            await assert.rejects(ensureDashboardPassword(options(api.url, "rotated-pw-2", ["first-boot-pw1"])), /^Error: dashboard login as admin was refused \(HTTP 401\) with emqx:dashboardPassword/);
         } finally {
             await api.stop();
         }

@@ -1,10 +1,12 @@
 /**
  * A local HTTP server that answers as EMQX 5.1's REST API does for the calls this stack makes:
  * `GET /status` (503 while starting, then 200 "… is running"), `POST /api/v5/login` (200 with a
- * token, or 401 BAD_USERNAME_OR_PWD) and the built-in database's users under
- * `/api/v5/authentication/password_based:built_in_database/users` (POST 201 / 409 ALREADY_EXISTS,
- * PUT and DELETE by id, 404 NOT_FOUND; 401 without the token). A stand-in, not EMQX: its
- * answers follow emqx_authn_api.erl of 5.1.
+ * token, or 401 BAD_USERNAME_OR_PWD), `POST /api/v5/users/{name}/change_pwd` (204, 400
+ * ERROR_PWD_NOT_MATCH or BAD_REQUEST for a password EMQX's rule refuses; it revokes tokens) and the
+ * built-in database's users under `/api/v5/authentication/password_based:built_in_database/users`
+ * (GET pages with meta.hasnext, POST 201 / 409 ALREADY_EXISTS, PUT and DELETE by id, 404
+ * NOT_FOUND; 401 without the token). A stand-in, not EMQX: its answers follow emqx_authn_api.erl
+ * and emqx_dashboard_api.erl of 5.1.
  */
 import * as http from "node:http";
 import type { AddressInfo } from "node:net";
@@ -15,6 +17,8 @@ export interface FakeEmqxApi {
     requests: string[];
     /** The built-in database: user id to password. */
     users: Map<string, string>;
+    /** The administrator's password as it stands. */
+    adminPassword(): string;
     stop(): Promise<void>;
 }
 
@@ -26,13 +30,15 @@ export interface FakeEmqxApiOptions {
 }
 
 const usersPath = "/api/v5/authentication/password_based:built_in_database/users";
-const token = "t0k3n";
 
 export async function startFakeEmqxApi(admin: { username: string; password: string }, options: FakeEmqxApiOptions = {}): Promise<FakeEmqxApi> {
     const requests: string[] = [];
     const users = new Map<string, string>();
     const startingFor = options.startingFor ?? 0;
     let statusCalls = 0;
+    let adminPassword = admin.password;
+    let tokenNumber = 0;
+    let token = "";
     const server = http.createServer((req, res) => {
         requests.push(`${req.method} ${req.url}`);
         let body = "";
@@ -47,7 +53,8 @@ export async function startFakeEmqxApi(admin: { username: string; password: stri
             }
             if (req.method === "POST" && req.url === "/api/v5/login") {
                 const login = JSON.parse(body || "{}");
-                const ok = login.username === admin.username && login.password === admin.password;
+                const ok = login.username === admin.username && login.password === adminPassword;
+                if (ok) token = `t0k3n-${++tokenNumber}`;
                 res.writeHead(ok ? 200 : 401, { "content-type": "application/json" });
                 res.end(JSON.stringify(ok ? { token, version: "5.1.4", license: { edition: "opensource" } } : { code: "BAD_USERNAME_OR_PWD", message: "Auth failed" }));
                 return;
@@ -56,10 +63,27 @@ export async function startFakeEmqxApi(admin: { username: string; password: stri
                 res.writeHead(status, json ? { "content-type": "application/json" } : {});
                 res.end(json ? JSON.stringify(json) : undefined);
             };
+            if (req.method === "POST" && req.url === `/api/v5/users/${admin.username}/change_pwd`) {
+                if (req.headers.authorization !== `Bearer ${token}`) return answer(401, { code: "BAD_TOKEN", message: "Get a token by POST /login" });
+                const change = JSON.parse(body || "{}");
+                if (change.old_pwd !== adminPassword) return answer(400, { code: "ERROR_PWD_NOT_MATCH", message: "Old password not match" });
+                if (!/^[\x21-\x7e]{8,64}$/.test(change.new_pwd ?? "")) return answer(400, { code: "BAD_REQUEST", message: "The range of password length is 8~64" });
+                adminPassword = change.new_pwd;
+                token = "";
+                return answer(204);
+            }
             if (req.url?.startsWith(usersPath)) {
                 if (req.headers.authorization !== `Bearer ${token}`) return answer(401, { code: "BAD_TOKEN", message: "Get a token by POST /login" });
                 if (options.authenticator === false) {
                     return answer(404, { code: "NOT_FOUND", message: "Authenticator 'password_based:built_in_database' does not exist" });
+                }
+                const query = new URL(req.url, "http://x").searchParams;
+                if (req.method === "GET" && query.has("page")) {
+                    const page = Number(query.get("page"));
+                    const limit = Number(query.get("limit"));
+                    const all = [...users.keys()];
+                    const data = all.slice((page - 1) * limit, page * limit).map((id) => ({ user_id: id, is_superuser: false }));
+                    return answer(200, { data, meta: { page, limit, count: all.length, hasnext: page * limit < all.length } });
                 }
                 const id = decodeURIComponent(req.url.slice(usersPath.length + 1));
                 const user = JSON.parse(body || "{}");
@@ -86,6 +110,7 @@ export async function startFakeEmqxApi(admin: { username: string; password: stri
         url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
         requests,
         users,
+        adminPassword: () => adminPassword,
         stop: () => new Promise((resolve) => server.close(() => resolve())),
     };
 }
