@@ -2,6 +2,7 @@ import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { renderEmqxEnv } from "../lib/emqxEnv";
 import type { PortBinding } from "../lib/settings";
+import { NofilePreflight } from "./nofilePreflight";
 
 /** The broker's own TLS material as PEM text; only the key is a secret. */
 export interface BrokerTls {
@@ -37,7 +38,7 @@ export interface BrokerArgs {
     logLevel: string;
     /** Dashboard administrator's user name. */
     dashboardUsername: string;
-    /** Dashboard administrator's password (a secret). */
+    /** Dashboard administrator's password (a secret); the container keeps the first one it gets (see firstBootPassword). */
     dashboardPassword: pulumi.Input<string>;
     /** Erlang cookie (a secret); undefined keeps EMQX's default. */
     nodeCookie: pulumi.Input<string> | undefined;
@@ -47,7 +48,7 @@ export interface BrokerArgs {
     tls: BrokerTls | undefined;
     /** Memory limit in MB; 0 means no limit. */
     memoryMb: number;
-    /** Open-file limit (soft and hard); 0 keeps Docker's default. */
+    /** Open-file limit (soft and hard), proven grantable before the container is made; 0 keeps Docker's default. */
     nofileLimit: number;
     /** json-file log rotation size such as 10m; "" keeps Docker's default logging. */
     logMaxSize: string;
@@ -73,6 +74,12 @@ export class Broker extends pulumi.ComponentResource {
     readonly containerIp: pulumi.Output<string>;
     /** Names of the data and log volumes. */
     readonly volumeNames: pulumi.Output<string[]>;
+    /**
+     * The dashboard password the container hands EMQX for a data volume's first boot: the first
+     * dashboardPassword this stack deployed, kept in state, so a later change does not replace the
+     * container (it goes through EMQX's API instead).
+     */
+    readonly firstBootPassword: pulumi.Output<string>;
 
     constructor(name: string, args: BrokerArgs, opts?: pulumi.ComponentResourceOptions) {
         super("emqx:index:Broker", name, {}, opts);
@@ -92,12 +99,14 @@ export class Broker extends pulumi.ComponentResource {
             keyfile: `${certsDir}/stack-key.pem`,
             cacertfile: tls.caCertificate ? `${certsDir}/stack-cacert.pem` : undefined,
         };
-        const env = pulumi.all([args.dashboardPassword, args.nodeCookie]).apply(([dashboardPassword, nodeCookie]) =>
+        const firstBoot = new pulumi.Stash(`${name}-first-boot-password`, { input: args.dashboardPassword }, { parent: this });
+        this.firstBootPassword = pulumi.secret(firstBoot.output as pulumi.Output<string>);
+        const env = pulumi.all([this.firstBootPassword, args.nodeCookie]).apply(([firstBootPassword, nodeCookie]) =>
             renderEmqxEnv({
                 nodeName: args.nodeName,
                 logLevel: args.logLevel,
                 dashboardUsername: args.dashboardUsername,
-                dashboardPassword,
+                firstBootPassword,
                 nodeCookie,
                 builtInAuthentication: args.requireMqttCredentials,
                 tlsFiles,
@@ -115,6 +124,11 @@ export class Broker extends pulumi.ComponentResource {
                     ].map((upload) => ({ ...upload, owner: emqxUid, group: emqxUid })),
                 ),
             );
+        const labels = Object.fromEntries(args.labels.map((l) => [l.label, l.value]));
+        const preflight =
+            args.nofileLimit > 0
+                ? new NofilePreflight(`${name}-nofile-preflight`, { image: image.imageId, nofileLimit: args.nofileLimit, labels }, { parent: this })
+                : undefined;
         this.container = new docker.Container(
             name,
             {
@@ -147,7 +161,7 @@ export class Broker extends pulumi.ComponentResource {
                 labels: args.labels,
             },
             // The fixed name, IP and host ports cannot be held by two containers at once.
-            { parent: this, deleteBeforeReplace: true },
+            { parent: this, deleteBeforeReplace: true, dependsOn: preflight ? [preflight] : [] },
         );
         this.containerName = this.container.name;
         this.containerIp = pulumi.output(args.containerIp);
