@@ -8,7 +8,7 @@ export interface MqttUsersArgs {
     /** Accounts that must exist in EMQX's built-in database (passwords are secrets). */
     users: pulumi.Input<MqttUser[]>;
     /** The broker container's id: a new container may come with an empty data volume. */
-    brokerId: pulumi.Input<string>;
+    containerId: pulumi.Input<string>;
     /** Dashboard base URL, e.g. http://127.0.0.1:18083. */
     dashboardUrl: pulumi.Input<string>;
     /** Dashboard administrator the REST API is used as. */
@@ -21,17 +21,9 @@ export interface MqttUsersArgs {
     timeoutSeconds: pulumi.Input<number>;
 }
 
-interface UsersInputs {
-    users: MqttUser[];
-    brokerId: string;
-    dashboardUrl: string;
-    dashboardUsername: string;
-    dashboardPassword: string;
-    containerName: string;
-    timeoutSeconds: number;
-}
+type UsersInputs = pulumi.Unwrap<MqttUsersArgs>;
 
-async function sync(inputs: UsersInputs, previous: MqttUser[]): Promise<UsersInputs & { usernames: string[] }> {
+async function sync(inputs: UsersInputs): Promise<UsersInputs & { usernames: string[] }> {
     const token = await checkDashboard({
         url: inputs.dashboardUrl,
         username: inputs.dashboardUsername,
@@ -41,38 +33,33 @@ async function sync(inputs: UsersInputs, previous: MqttUser[]): Promise<UsersInp
     }).catch((err: Error) => {
         throw new Error(`cannot store MQTT users: ${err.message}`);
     });
-    const wanted = new Set(inputs.users.map((u) => u.username));
-    const result = await syncMqttUsers({
-        url: inputs.dashboardUrl,
-        token,
-        users: inputs.users,
-        removed: previous.map((u) => u.username).filter((name) => !wanted.has(name)),
-        requestMs: 10_000,
-    });
-    console.log(`MQTT users: created ${result.created.length}, updated ${result.updated.length}, deleted ${result.deleted.length}`);
-    return { ...inputs, usernames: [...wanted] };
+    const result = await syncMqttUsers({ url: inputs.dashboardUrl, token, users: inputs.users, requestMs: 10_000 });
+    const deleted = result.deleted.length > 0 ? ` (${result.deleted.join(", ")})` : "";
+    console.log(`MQTT users: created ${result.created.length}, updated ${result.updated.length}, deleted ${result.deleted.length}${deleted}`);
+    return { ...inputs, usernames: inputs.users.map((u) => u.username) };
 }
 
 /** Serialized into the engine's dynamic-provider host: plain functions and node_modules only. */
 const provider: pulumi.dynamic.ResourceProvider = {
     async create(inputs: UsersInputs) {
-        return { id: "mqtt-users", outs: await sync(inputs, []) };
+        return { id: "mqtt-users", outs: await sync(inputs) };
     },
     async diff(_id: string, olds: UsersInputs, news: UsersInputs) {
-        const keys: (keyof UsersInputs)[] = ["brokerId", "dashboardUrl", "dashboardUsername", "dashboardPassword"];
+        const keys: (keyof UsersInputs)[] = ["containerId", "dashboardUrl", "dashboardUsername", "dashboardPassword"];
         return { changes: keys.some((key) => olds[key] !== news[key]) || JSON.stringify(olds.users) !== JSON.stringify(news.users) };
     },
-    async update(_id: string, olds: UsersInputs, news: UsersInputs) {
-        return { outs: await sync(news, olds.users) };
+    async update(_id: string, _olds: UsersInputs, news: UsersInputs) {
+        return { outs: await sync(news) };
     },
-    // Nothing to undo: the accounts live in the data volume, which outlives the stack when kept.
+    // Nothing to undo: the accounts live in the data volume, which outlives the stack when kept; the
+    // next deploy on that volume deletes the ones it no longer lists.
     async delete() {},
 };
 
 /**
  * The stack's MQTT accounts in EMQX's built-in database, created or reset through the REST API
- * whenever the configuration or the container changes; accounts dropped from the configuration
- * are deleted. Its passwords stay secret in state.
+ * whenever the configuration or the container changes; every account the configuration does not
+ * list is deleted. Its passwords stay secret in state.
  */
 export class MqttUsers extends pulumi.dynamic.Resource {
     /** The account names, for people and for the check. */

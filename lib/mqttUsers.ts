@@ -1,6 +1,8 @@
 /**
  * MQTT accounts in EMQX's built-in database, made to match the stack configuration through the
- * REST API (EMQX 5.1.4 has no bootstrap file for them). Plain TypeScript, no Pulumi.
+ * REST API (EMQX 5.1.4 has no bootstrap file for them). The stack owns that database: an account it
+ * does not list is deleted, whoever made it and whenever (an earlier deploy on a kept volume, the
+ * dashboard). Plain TypeScript, no Pulumi.
  */
 import { fetchFailure } from "./dashboardCheck";
 import type { MqttUser } from "./settings";
@@ -11,10 +13,8 @@ export interface UserSyncOptions {
     url: string;
     /** Bearer token from `POST /api/v5/login`. */
     token: string;
-    /** Accounts that must exist with exactly these passwords. */
+    /** Accounts that must exist with exactly these passwords; every other account is deleted. */
     users: MqttUser[];
-    /** Accounts this stack created before and no longer wants. */
-    removed: string[];
     /** Per-request deadline in ms. */
     requestMs: number;
 }
@@ -27,14 +27,18 @@ export interface UserSyncResult {
 }
 
 const usersPath = "/api/v5/authentication/password_based:built_in_database/users";
+const pageSize = 100;
+/** 1,000 pages of 100: far more accounts than a stack configures, and a bound on the listing loop. */
+const maxPages = 1000;
 
 /**
  * Creates each account, or sets its password when it exists (409), so running it twice changes
- * nothing; deletes the removed ones (404 means already gone). Throws one line naming the account.
+ * nothing; deletes every other account (404 means already gone). Throws one line naming the account.
  */
 export async function syncMqttUsers(options: UserSyncOptions): Promise<UserSyncResult> {
     const result: UserSyncResult = { created: [], updated: [], deleted: [] };
-    const call = async (method: string, path: string, body: object | undefined, user: string, accept: number[]) => {
+    /** `subject` names what the call is for in an error: "MQTT user NAME" or "the MQTT user list". */
+    const call = async (method: string, path: string, body: object | undefined, subject: string, accept: number[]) => {
         let response: Response;
         let text: string;
         try {
@@ -46,28 +50,36 @@ export async function syncMqttUsers(options: UserSyncOptions): Promise<UserSyncR
             });
             text = await response.text();
         } catch (err) {
-            throw new Error(`${method} ${path} for MQTT user ${user} failed: ${fetchFailure(err)}`);
+            throw new Error(`${method} ${path} for ${subject} failed: ${fetchFailure(err)}`);
         }
         if (response.status === 404 && text.includes("Authenticator")) {
-            throw new Error(`EMQX has no password_based:built_in_database authenticator, so MQTT user ${user} cannot be stored (HTTP 404 ${text.slice(0, 120)})`);
+            throw new Error(`EMQX has no password_based:built_in_database authenticator, so MQTT accounts cannot be stored (HTTP 404 ${text.slice(0, 120)})`);
         }
         if (!accept.includes(response.status)) {
-            throw new Error(`${method} ${path} for MQTT user ${user} answered HTTP ${response.status} ${text.slice(0, 120)}`);
+            throw new Error(`${method} ${path} for ${subject} answered HTTP ${response.status} ${text.slice(0, 120)}`);
         }
-        return response.status;
+        return { status: response.status, text };
     };
+    const existing: string[] = [];
+    for (let page = 1; page <= maxPages; page++) {
+        const { text } = await call("GET", `${usersPath}?page=${page}&limit=${pageSize}`, undefined, "the MQTT user list", [200]);
+        const { data, meta } = JSON.parse(text) as { data: { user_id: string }[]; meta: { hasnext?: boolean; count?: number } };
+        existing.push(...data.map((entry) => entry.user_id));
+        if (data.length < pageSize || meta.hasnext === false) break;
+    }
     for (const user of options.users) {
         const userPath = `${usersPath}/${encodeURIComponent(user.username)}`;
-        const created = await call("POST", usersPath, { user_id: user.username, password: user.password }, user.username, [201, 409]);
-        if (created === 201) {
+        const { status } = await call("POST", usersPath, { user_id: user.username, password: user.password }, `MQTT user ${user.username}`, [201, 409]);
+        if (status === 201) {
             result.created.push(user.username);
         } else {
-            await call("PUT", userPath, { password: user.password }, user.username, [200]);
+            await call("PUT", userPath, { password: user.password }, `MQTT user ${user.username}`, [200]);
             result.updated.push(user.username);
         }
     }
-    for (const username of options.removed) {
-        if ((await call("DELETE", `${usersPath}/${encodeURIComponent(username)}`, undefined, username, [204, 404])) === 204) {
+    const wanted = new Set(options.users.map((user) => user.username));
+    for (const username of existing.filter((name) => !wanted.has(name))) {
+        if ((await call("DELETE", `${usersPath}/${encodeURIComponent(username)}`, undefined, `MQTT user ${username}`, [204, 404])).status === 204) {
             result.deleted.push(username);
         }
     }

@@ -16,8 +16,7 @@ describe("MQTT users sync (against a stand-in answering as EMQX's API does)", ()
     });
     after(() => api.stop());
 
-    const sync = (users: { username: string; password: string }[], removed: string[] = []) =>
-        syncMqttUsers({ url: api.url, token, users, removed, requestMs: 5000 });
+    const sync = (users: { username: string; password: string }[]) => syncMqttUsers({ url: api.url, token, users, requestMs: 5000 });
 
     it("creates the configured users with their passwords", async () => {
         const result = await sync([{ username: "sensor", password: "sensor-password" }, { username: "app", password: "app-password-1" }]);
@@ -31,10 +30,18 @@ describe("MQTT users sync (against a stand-in answering as EMQX's API does)", ()
         assert.equal(api.users.get("sensor"), "rotated-password");
     });
 
-    it("deletes users dropped from the configuration, and shrugs at ones already gone", async () => {
-        const result = await sync([{ username: "sensor", password: "rotated-password" }], ["app", "never-existed"]);
+    it("deletes users dropped from the configuration", async () => {
+        const result = await sync([{ username: "sensor", password: "rotated-password" }]);
         assert.deepEqual(result, { created: [], updated: ["sensor"], deleted: ["app"] });
         assert.deepEqual([...api.users.keys()], ["sensor"]);
+    });
+
+    it("deletes every account it does not list, over several pages: made by an earlier deploy on a kept volume or in the dashboard", async () => {
+        for (let i = 0; i < 250; i++) api.users.set(`stale-${i}`, "stale-password");
+        const result = await sync([{ username: "sensor", password: "rotated-password" }]);
+        assert.equal(result.deleted.length, 250);
+        assert.deepEqual([...api.users.keys()], ["sensor"]);
+        assert.equal(api.requests.filter((r) => r.startsWith("GET /api/v5/authentication/password_based:built_in_database/users?page=")).length >= 3, true);
     });
 
     it("encodes user names in the URL path", async () => {
@@ -45,9 +52,9 @@ describe("MQTT users sync (against a stand-in answering as EMQX's API does)", ()
 
     it("names the user and the status when the API refuses, without the password", async () => {
         await assert.rejects(
-            syncMqttUsers({ url: api.url, token: "wrong", users: [{ username: "sensor", password: "secret-pw-123" }], removed: [], requestMs: 5000 }),
+            syncMqttUsers({ url: api.url, token: "wrong", users: [{ username: "sensor", password: "secret-pw-123" }], requestMs: 5000 }),
             (err: Error) => {
-                assert.match(err.message, /^POST \/api\/v5\/authentication\/password_based:built_in_database\/users for MQTT user sensor answered HTTP 401/);
+                assert.match(err.message, /^GET \/api\/v5\/authentication\/password_based:built_in_database\/users\?page=1&limit=100 for the MQTT user list answered HTTP 401/);
                 assert.ok(!err.message.includes("secret-pw-123"));
                 return true;
             },
@@ -59,8 +66,8 @@ describe("MQTT users sync (against a stand-in answering as EMQX's API does)", ()
         try {
             const bareToken = await login({ url: bare.url, ...admin, containerName: "x" }, 5000);
             await assert.rejects(
-                syncMqttUsers({ url: bare.url, token: bareToken, users: [{ username: "sensor", password: "pw-long-enough" }], removed: [], requestMs: 5000 }),
-                /^Error: EMQX has no password_based:built_in_database authenticator, so MQTT user sensor cannot be stored \(HTTP 404/,
+                syncMqttUsers({ url: bare.url, token: bareToken, users: [{ username: "sensor", password: "pw-long-enough" }], requestMs: 5000 }),
+                /^Error: EMQX has no password_based:built_in_database authenticator, so MQTT accounts cannot be stored \(HTTP 404/,
             );
         } finally {
             await bare.stop();
