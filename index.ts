@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { Broker } from "./components/broker";
+import { DashboardPassword } from "./components/dashboardPassword";
 import { MqttUsers } from "./components/mqttUsers";
 import { Network } from "./components/network";
 import { PostDeployCheck } from "./components/postDeployCheck";
@@ -26,15 +27,27 @@ const broker = new Broker("emqx", {
     requireMqttCredentials,
 });
 
+const dashboardPassword = new DashboardPassword("dashboard-password", {
+    dashboardUrl: endpoints.dashboardUrl,
+    username: settings.dashboardUsername,
+    password: settings.dashboardPassword,
+    firstBootPassword: broker.firstBootPassword,
+    containerId: broker.container.id,
+    containerName: broker.containerName,
+    timeoutSeconds: settings.checkTimeoutSeconds,
+});
+
 const dashboardLogin = {
     dashboardUrl: endpoints.dashboardUrl,
     dashboardUsername: settings.dashboardUsername,
     dashboardPassword: settings.dashboardPassword,
     containerName: broker.containerName,
     timeoutSeconds: settings.checkTimeoutSeconds,
-    brokerId: broker.container.id,
+    containerId: broker.container.id,
 };
-const users = requireMqttCredentials ? new MqttUsers("mqtt-users", { users: settings.mqttUsers, ...dashboardLogin }) : undefined;
+const users = requireMqttCredentials
+    ? new MqttUsers("mqtt-users", { users: settings.mqttUsers, ...dashboardLogin }, { dependsOn: [dashboardPassword] })
+    : undefined;
 
 // 3. Proof: the deploy only succeeds once an MQTT message makes the round trip (as the first
 // configured user, with anonymous clients refused; over TLS too with the stack's own certificate)
@@ -51,10 +64,11 @@ const check = new PostDeployCheck(
         tlsCa: settings.tls?.caCertificate || undefined,
         tlsServerName: settings.tls?.serverName,
     },
-    { dependsOn: users ? [users] : [] },
+    { dependsOn: [dashboardPassword, ...(users ? [users] : [])] },
 );
 
-// 4. Outputs.
+// 4. Outputs: every one is always present (null when its feature is off), so `pulumi stack output
+// KEY` and stack references work on every stack.
 export const mqttUrl = endpoints.mqttUrl;
 export const mqttsUrl = endpoints.mqttsUrl;
 export const wsUrl = endpoints.wsUrl;
@@ -66,6 +80,6 @@ export const networkName = network.name;
 export const subnet = network.subnet;
 export const volumes = broker.volumeNames;
 export const mqttUsernames = settings.mqttUsernames;
-export const tlsCertificateExpiresAt = settings.tls?.validTo;
+export const tlsCertificateExpiresAt = settings.tls?.validTo ?? null;
 export const roundTripMs = check.roundTripMs;
 export const checkedAt = check.checkedAt;

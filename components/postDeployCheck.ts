@@ -9,7 +9,7 @@ export interface PostDeployCheckArgs {
     /** How long to wait for a booting broker, in seconds. */
     timeoutSeconds: pulumi.Input<number>;
     /** The broker container's id: a new container means a new check. */
-    brokerId: pulumi.Input<string>;
+    containerId: pulumi.Input<string>;
     /** MQTT user name, when anonymous clients are refused. */
     username?: pulumi.Input<string>;
     /** MQTT password (a secret). */
@@ -32,24 +32,10 @@ export interface PostDeployCheckArgs {
     containerName: pulumi.Input<string>;
 }
 
-interface CheckInputs {
-    url: string;
-    timeoutSeconds: number;
-    brokerId: string;
-    username?: string;
-    password?: string;
-    refuseAnonymous: boolean;
-    tlsUrl?: string;
-    tlsCa?: string;
-    tlsServerName?: string;
-    dashboardUrl: string;
-    dashboardUsername: string;
-    dashboardPassword: string;
-    containerName: string;
-}
+type CheckInputs = pulumi.Unwrap<PostDeployCheckArgs>;
 
 const watchedInputs: (keyof CheckInputs)[] = [
-    "url", "timeoutSeconds", "brokerId", "username", "password", "refuseAnonymous", "tlsUrl", "tlsCa", "tlsServerName",
+    "url", "timeoutSeconds", "containerId", "username", "password", "refuseAnonymous", "tlsUrl", "tlsCa", "tlsServerName",
     "dashboardUrl", "dashboardUsername", "dashboardPassword", "containerName",
 ];
 

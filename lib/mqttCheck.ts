@@ -230,10 +230,10 @@ export async function checkMqtt(options: MqttCheckOptions): Promise<MqttCheckRes
         if (remaining <= 0) {
             throw checkFailure(describe(last, options, timeoutMs, topic), last.kind, attempts - 1);
         }
-        if (options.onProgress && performance.now() - lastReport >= 1000) {
+        // Only a broker that is not ready yet is worth a line: a first attempt that passes prints nothing.
+        if (options.onProgress && attempts > 1 && performance.now() - lastReport >= 1000) {
             lastReport = performance.now();
-            const why = attempts > 1 ? ` (${describe(last, options, performance.now() - started, topic)})` : "";
-            options.onProgress(`waiting for ${options.url}, attempt ${attempts}${why}`);
+            options.onProgress(`waiting for ${options.url}, attempt ${attempts} (${describe(last, options, performance.now() - started, topic)})`);
         }
         const budget = Math.min(remaining, maxAttemptMs);
         try {

@@ -1,8 +1,10 @@
 /** The Pulumi program under Pulumi's mocks, fed the real Pulumi.yaml defaults and stack files. */
 import assert from "node:assert/strict";
 import { after, describe, it } from "node:test";
+import { readdirSync } from "node:fs";
 import { makeTempPki } from "./brokers/certificates";
 import { only, runProgram } from "./harness/scenario";
+import { declaredConfig, missingKeysError, repoRoot, stackConfig, stackFileValues } from "./harness/stackFiles";
 
 const container = "docker:index/container:Container";
 const network = "docker:index/network:Network";
@@ -10,6 +12,10 @@ const volume = "docker:index/volume:Volume";
 const image = "docker:index/remoteImage:RemoteImage";
 const check = "pulumi-nodejs:dynamic/emqx:PostDeployCheck";
 const mqttUsers = "pulumi-nodejs:dynamic/emqx:MqttUsers";
+const dashboardPassword = "pulumi-nodejs:dynamic/emqx:DashboardPassword";
+const preflight = "pulumi-nodejs:dynamic/emqx:NofilePreflight";
+const stash = "pulumi:index:Stash";
+const prodAccount = { mqttUsers: { secret: JSON.stringify([{ username: "sensor", password: "sensor-password-1" }]) } };
 
 describe("dev stack reproduces the seed docker-compose file", async () => {
     const run = await runProgram("dev");
@@ -99,10 +105,29 @@ describe("dev stack reproduces the seed docker-compose file", async () => {
             subnet: "172.20.0.0/16",
             volumes: ["emqx-dev-emqx-data", "emqx-dev-emqx-log"],
             mqttUsernames: [],
-            tlsCertificateExpiresAt: undefined,
-            roundTripMs: 1.25,
-            checkedAt: "2026-01-01T00:00:00.000Z",
+            tlsCertificateExpiresAt: null,
+            roundTripMs: undefined,
+            checkedAt: undefined,
         });
+        assert.deepEqual(Object.keys(run.outputs).slice(-2), ["roundTripMs", "checkedAt"], "the check's results are exported (computed by the check at deploy time)");
+    });
+
+    it("sets no open-file limit and so needs no preflight, as the seed sets no ulimits", () => {
+        assert.equal(only(run, container).inputs.ulimits, undefined);
+        assert.equal(run.resources.filter((r) => r.type === preflight).length, 0);
+    });
+
+    it("hands EMQX the first dashboard password it deployed, kept in a Stash, and keeps the password in step through the API", () => {
+        const kept = only(run, stash);
+        assert.equal(kept.inputs.input, "public");
+        assert.equal(kept.parent, "emqx:index:Broker::emqx");
+        assert.ok((only(run, container).inputs.envs as string[]).includes('EMQX_DASHBOARD__DEFAULT_PASSWORD="public"'));
+        assert.ok(only(run, container).dependsOn.includes(`${stash}::emqx-first-boot-password`), "the env comes from the Stash's output");
+        const admin = only(run, dashboardPassword);
+        assert.deepEqual([admin.inputs.username, admin.inputs.password, admin.inputs.firstBootPassword], ["admin", "public", "public"]);
+        assert.ok(admin.dependsOn.includes(`${container}::emqx`));
+        assert.deepEqual(admin.secretOutputs.sort(), ["firstBootPassword", "password"]);
+        assert.ok(only(run, check).dependsOn.includes(`${dashboardPassword}::dashboard-password`), "the check logs in after the password is set");
     });
 
     it("keeps the seed's open broker: no accounts, no authenticator, the image's own certificates", () => {
@@ -118,6 +143,7 @@ describe("prod stack differs where production needs it", async () => {
     const run = await runProgram("prod", {
         dashboardPassword: { secret: "a-long-dashboard-password" },
         nodeCookie: { secret: "prod_cookie_0123456789" },
+        ...prodAccount,
     });
     const c = () => only(run, container);
 
@@ -137,11 +163,19 @@ describe("prod stack differs where production needs it", async () => {
         assert.deepEqual(i.securityOpts, ["no-new-privileges:true"]);
     });
 
-    it("logs at notice and passes its own dashboard password and cookie, as a secret", () => {
+    it("proves the daemon grants the open-file limit before the container asks for it", () => {
+        const probe = only(run, preflight);
+        assert.equal(probe.inputs.nofileLimit, 1048576);
+        assert.equal(probe.inputs.image, "sha256:mock", "the probe runs the broker's own image");
+        assert.ok(c().dependsOn.includes(`${preflight}::emqx-nofile-preflight`), c().dependsOn.join(", "));
+    });
+
+    it("logs at notice and passes its own dashboard password and cookie, as a secret; strings quoted for HOCON, node name and cookie raw for bin/emqx", () => {
         const envs = c().inputs.envs as string[];
-        assert.ok(envs.includes("EMQX_LOG__CONSOLE__LEVEL=notice"));
-        assert.ok(envs.includes("EMQX_DASHBOARD__DEFAULT_PASSWORD=a-long-dashboard-password"));
+        assert.ok(envs.includes('EMQX_LOG__CONSOLE__LEVEL="notice"'));
+        assert.ok(envs.includes('EMQX_DASHBOARD__DEFAULT_PASSWORD="a-long-dashboard-password"'));
         assert.ok(envs.includes("EMQX_NODE__COOKIE=prod_cookie_0123456789"));
+        assert.ok(envs.includes("EMQX_NODE__NAME=emqx@broker.ai4e.internal"));
         assert.deepEqual(c().secretInputs, ["envs"]);
     });
 
@@ -150,9 +184,8 @@ describe("prod stack differs where production needs it", async () => {
         assert.deepEqual(vols.map((v) => [v.inputs.name, v.retainOnDelete]), [["emqx-prod-emqx-data", true], ["emqx-prod-emqx-log", true]]);
     });
 
-    it("warns that anonymous clients get in and that the TLS listeners serve the image's test certificates", () => {
+    it("warns that the TLS listeners serve the image's test certificates", () => {
         assert.deepEqual(run.warnings, [
-            "anonymous MQTT clients are accepted; set emqx:mqttUsers to require credentials",
             "the TLS listeners (8883, 8084) serve the test certificates shipped in the EMQX image; set emqx:tlsCertificate and emqx:tlsPrivateKey (secret) to serve your own",
         ]);
     });
@@ -193,9 +226,10 @@ describe("prod stack with MQTT accounts and its own certificate", async () => {
 
     it("turns on the built-in database authenticator, so unknown and anonymous clients are refused", () => {
         for (const line of [
-            "EMQX_AUTHENTICATION__1__MECHANISM=password_based",
-            "EMQX_AUTHENTICATION__1__BACKEND=built_in_database",
-            "EMQX_AUTHENTICATION__1__USER_ID_TYPE=username",
+            'EMQX_AUTHENTICATION=[{mechanism = "password_based", backend = "built_in_database", user_id_type = "username"}]',
+            'EMQX_AUTHENTICATION__1__MECHANISM="password_based"',
+            'EMQX_AUTHENTICATION__1__BACKEND="built_in_database"',
+            'EMQX_AUTHENTICATION__1__USER_ID_TYPE="username"',
         ]) {
             assert.ok(envs().includes(line), line);
         }
@@ -253,7 +287,7 @@ describe("prod stack with MQTT accounts and its own certificate", async () => {
 });
 
 describe("bad input stops the program before any resource is registered", { concurrency: 4 }, () => {
-    const prodSecrets = { dashboardPassword: { secret: "a-long-dashboard-password" }, nodeCookie: { secret: "prod_cookie_0123456789" } };
+    const prodSecrets = { dashboardPassword: { secret: "a-long-dashboard-password" }, nodeCookie: { secret: "prod_cookie_0123456789" }, ...prodAccount };
     const rows: [string, Record<string, string | null | { secret: string }>, RegExp, string?][] = [
         ["subnet prefix /33", { subnet: "172.20.0.0/33" }, /^emqx:subnet "172\.20\.0\.0\/33" has prefix \/33; an IPv4 prefix is 0 to 32$/],
         ["subnet octet 300", { subnet: "300.20.0.0/16" }, /^emqx:subnet "300\.20\.0\.0\/16" has "300\.20\.0\.0", which is not an IPv4 address$/],
@@ -274,6 +308,8 @@ describe("bad input stops the program before any resource is registered", { conc
         ["prod's dashboard password public", { ...prodSecrets, dashboardPassword: { secret: "public" } }, /^emqx:dashboardPassword is EMQX's well-known default/, "prod"],
         ["prod without a cookie", { ...prodSecrets, nodeCookie: null }, /^emqx:nodeCookie is not set; run `pulumi config set --secret nodeCookie <value>`$/, "prod"],
         ["prod MQTT passwords in plain text", { ...prodSecrets, mqttUsers: '[{"username":"a","password":"long-enough"}]' }, /^emqx:mqttUsers holds its passwords in plain text/, "prod"],
+        ["prod without MQTT accounts", { ...prodSecrets, mqttUsers: null }, /^emqx:mqttUsers has no accounts, so anonymous MQTT clients would get in/, "prod"],
+        ["an open-file limit above fs.nr_open", { nofileLimit: "2000000" }, /^emqx:nofileLimit is 2000000, above the kernel's fs\.nr_open \(1048576 by default\)/],
         ["prod certificate without its key", { ...prodSecrets, tlsCertificate: "x" }, /^emqx:tlsPrivateKey is not set; emqx:tlsCertificate and emqx:tlsPrivateKey go together$/, "prod"],
     ];
     for (const [label, overrides, message, stack = "dev"] of rows) {
@@ -287,4 +323,24 @@ describe("bad input stops the program before any resource is registered", { conc
             assert.deepEqual(run.resources, []);
         });
     }
+});
+
+describe("the CLI's own rule: a key Pulumi.yaml declares without a default must be set by every stack", () => {
+    const shipped = readdirSync(repoRoot).filter((f) => /^Pulumi\.[\w-]+\.yaml$/.test(f)).map((f) => f.slice("Pulumi.".length, -".yaml".length));
+
+    it("ships dev and prod", () => assert.deepEqual(shipped.sort(), ["dev", "prod"]));
+
+    for (const stack of shipped) {
+        it(`Pulumi.${stack}.yaml passes it, so the CLI runs the program`, () => {
+            const declared = declaredConfig();
+            const missing = Object.keys(declared).filter((key) => declared[key].default === undefined && !(`emqx:${key}` in stackFileValues(stack)));
+            assert.equal(missingKeysError(stack, missing), undefined);
+            assert.doesNotThrow(() => stackConfig(stack));
+        });
+    }
+
+    it("is applied by the harness as the CLI words it, so a test can never accept a stack the CLI refuses", () => {
+        assert.equal(missingKeysError("prod", ["tlsPrivateKey", "nodeCookie"]), "Stack 'prod' is missing configuration values 'nodeCookie' and 'tlsPrivateKey'");
+        assert.equal(missingKeysError("dev", ["nodeCookie"]), "Stack 'dev' is missing configuration value 'nodeCookie'");
+    });
 });

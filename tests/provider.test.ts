@@ -38,7 +38,6 @@ describe("post-deploy check provider, as the engine loads it", () => {
     it("is registered with the dev stack's URLs, timeout, container and dashboard login", () => {
         assert.equal(registered.url, "mqtt://127.0.0.1:1883");
         assert.equal(registered.timeoutSeconds, 120);
-        assert.equal(registered.brokerId, "emqx-id");
         assert.equal(registered.dashboardUrl, "http://127.0.0.1:18083");
         assert.equal(registered.dashboardUsername, "admin");
         assert.equal(registered.containerName, "ai4e_emqx");
@@ -47,7 +46,7 @@ describe("post-deploy check provider, as the engine loads it", () => {
     it("receives the dashboard password as a secret", () => assert.ok(secretInputs.includes("dashboardPassword"), secretInputs.join(", ")));
 
     it("create proves a round trip and the dashboard login, and records them", async () => {
-        const inputs = { url: `mqtt://127.0.0.1:${broker.port}`, timeoutSeconds: 5, brokerId: "c1", ...dashboard };
+        const inputs = { url: `mqtt://127.0.0.1:${broker.port}`, timeoutSeconds: 5, containerId: "c1", ...dashboard };
         const result = await provider.create(inputs);
         assert.ok(result.outs.roundTripMs > 0, `roundTripMs ${result.outs.roundTripMs}`);
         assert.ok(!Number.isNaN(Date.parse(result.outs.checkedAt)));
@@ -56,14 +55,14 @@ describe("post-deploy check provider, as the engine loads it", () => {
     });
 
     it("create fails the deployment when the dashboard refuses the configured password", async () => {
-        const inputs = { url: `mqtt://127.0.0.1:${broker.port}`, timeoutSeconds: 5, brokerId: "c1", ...dashboard, dashboardPassword: "stale" };
+        const inputs = { url: `mqtt://127.0.0.1:${broker.port}`, timeoutSeconds: 5, containerId: "c1", ...dashboard, dashboardPassword: "stale" };
         await assert.rejects(provider.create(inputs), /^Error: post-deploy dashboard check failed: dashboard login as admin was refused \(HTTP 401\)/);
     });
 
     it("create fails the deployment with the check's reason", async () => {
         const port = await freePort();
         await assert.rejects(
-            provider.create({ url: `mqtt://127.0.0.1:${port}`, timeoutSeconds: 1, brokerId: "c1", ...dashboard }),
+            provider.create({ url: `mqtt://127.0.0.1:${port}`, timeoutSeconds: 1, containerId: "c1", ...dashboard }),
             (err: Error) =>
                 err.message ===
                 `post-deploy MQTT check of mqtt://127.0.0.1:${port} failed: could not connect to 127.0.0.1:${port} within 1 s, last error ECONNREFUSED`,
@@ -71,16 +70,16 @@ describe("post-deploy check provider, as the engine loads it", () => {
     });
 
     it("create fails the deployment when a broker with accounts still lets anonymous clients in", async () => {
-        const inputs = { url: `mqtt://127.0.0.1:${broker.port}`, timeoutSeconds: 5, brokerId: "c1", refuseAnonymous: true, ...dashboard };
+        const inputs = { url: `mqtt://127.0.0.1:${broker.port}`, timeoutSeconds: 5, containerId: "c1", refuseAnonymous: true, ...dashboard };
         await assert.rejects(provider.create(inputs), {
             message: `post-deploy anonymous-client check of ${inputs.url} failed: an anonymous client was let in at ${inputs.url}; the broker does not require credentials`,
         });
     });
 
     it("runs again when the container is replaced, not otherwise", async () => {
-        const olds = { url: "mqtt://127.0.0.1:1883", timeoutSeconds: 120, brokerId: "c1", ...dashboard };
+        const olds = { url: "mqtt://127.0.0.1:1883", timeoutSeconds: 120, containerId: "c1", ...dashboard };
         assert.equal((await provider.diff("id", olds, { ...olds })).changes, false);
-        assert.equal((await provider.diff("id", olds, { ...olds, brokerId: "c2" })).changes, true);
+        assert.equal((await provider.diff("id", olds, { ...olds, containerId: "c2" })).changes, true);
         assert.equal((await provider.diff("id", olds, { ...olds, url: "mqtt://127.0.0.1:1884" })).changes, true);
         assert.equal((await provider.diff("id", olds, { ...olds, dashboardPassword: "rotated-password" })).changes, true);
         const updated = await provider.update("id", olds, { ...olds, url: `mqtt://127.0.0.1:${broker.port}` });
@@ -108,7 +107,7 @@ describe("post-deploy check provider with accounts and TLS (real mosquitto with 
             tlsCa: broker.pki!.ca,
             tlsServerName: "localhost",
             timeoutSeconds: 5,
-            brokerId: "c1",
+            containerId: "c1",
             dashboardUrl: api.url,
             dashboardUsername: "admin",
             dashboardPassword: "long-enough-pw",
@@ -154,12 +153,12 @@ describe("MQTT accounts provider, as the engine loads it (against a stand-in ans
     const app = { username: "app", password: "app-password-22" };
 
     before(async () => {
-        const run = await runProgram("dev", { mqttUsers: JSON.stringify([sensor]) });
+        const run = await runProgram("dev", { mqttUsers: JSON.stringify([sensor]), allowAnonymous: "false" });
         provider = requireFromString(only(run, "pulumi-nodejs:dynamic/emqx:MqttUsers").inputs.__provider as string).handler();
         api = await startFakeEmqxApi({ username: "admin", password: "long-enough-pw" }, { startingFor: 2 });
         inputs = {
             users: [sensor, app],
-            brokerId: "c1",
+            containerId: "c1",
             dashboardUrl: api.url,
             dashboardUsername: "admin",
             dashboardPassword: "long-enough-pw",
@@ -186,11 +185,11 @@ describe("MQTT accounts provider, as the engine loads it (against a stand-in ans
 
     it("runs again for a new container (its data volume may be new), not for nothing", async () => {
         assert.equal((await provider.diff("mqtt-users", inputs, { ...inputs })).changes, false);
-        assert.equal((await provider.diff("mqtt-users", inputs, { ...inputs, brokerId: "c2" })).changes, true);
+        assert.equal((await provider.diff("mqtt-users", inputs, { ...inputs, containerId: "c2" })).changes, true);
     });
 
     it("fails the deployment with the first-boot explanation when the dashboard refuses the login", async () => {
-        await assert.rejects(provider.create({ ...inputs, dashboardPassword: "stale-password" }), /^Error: cannot store MQTT users: dashboard login as admin was refused \(HTTP 401\)\. EMQX applies/);
+        await assert.rejects(provider.create({ ...inputs, dashboardPassword: "stale-password" }), /^Error: cannot store MQTT users: dashboard login as admin was refused \(HTTP 401\) with emqx:dashboardPassword/);
     });
 
     it("leaves the accounts in place on delete: they live in the data volume", async () => {

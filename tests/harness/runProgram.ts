@@ -43,11 +43,12 @@ function unwrapSecrets(value: any): any {
     return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, unwrapSecrets(v)]));
 }
 
-/** Outputs the real providers compute, with recognisable stand-in values. */
-const computedByProviders: Record<string, Record<string, unknown>> = {
-    "docker:index/remoteImage:RemoteImage": { imageId: "sha256:mock" },
-    "pulumi-nodejs:dynamic/emqx:PostDeployCheck": { roundTripMs: 1.25, checkedAt: "2026-01-01T00:00:00.000Z" },
-};
+/** Outputs the engine and the real providers compute: a recognisable image id, and a Stash's first value. */
+function computedByProviders(type: string, inputs: Record<string, any>): Record<string, unknown> {
+    if (type === "docker:index/remoteImage:RemoteImage") return { imageId: "sha256:mock" };
+    if (type === "pulumi:index:Stash") return { output: inputs.input };
+    return {};
+}
 
 async function main(): Promise<void> {
     const stack = process.env.HARNESS_STACK ?? "dev";
@@ -82,7 +83,7 @@ async function main(): Promise<void> {
         {
             newResource: (args) => ({
                 id: `${args.name}-id`,
-                state: { ...args.inputs, ...computedByProviders[args.type] },
+                state: { ...args.inputs, ...computedByProviders(args.type, args.inputs) },
             }),
             call: (args) => args.inputs,
         },
