@@ -1,0 +1,142 @@
+/**
+ * End to end, for real: a prod-shaped stack on its own names, subnet and ports, configured only
+ * through `pulumi config set` (secrets with --secret, accounts with --path): the open-file limit
+ * refused with a line naming it, accounts with anonymous clients refused, a dashboard password
+ * changed with the broker running, an account removed, the stack's own TLS certificate, and a
+ * destroy that keeps the volumes for a new deploy that still has the accounts.
+ */
+import assert from "node:assert/strict";
+import { after, before, describe, it } from "node:test";
+import type { Stack } from "@pulumi/pulumi/automation";
+import mqtt from "mqtt";
+import { requestToken } from "../../lib/dashboardCheck";
+import { makeTempPki } from "../brokers/certificates";
+import { daemonNofileLimit, inspect, labelled, removeLabelled } from "./docker";
+import { refusal, roundTrip } from "./mqtt";
+import { copyProject, failedUp, type Project, up } from "./project";
+
+const stackName = "e2eprod";
+const owner = ["com.pulumi.project=emqx", `com.pulumi.stack=${stackName}`];
+const names = { containerName: "emqx_e2e_prod", networkName: "emqx_e2e_prod_net" };
+const ports = { mqttPort: 21883, mqttsPort: 28883, wsPort: 28083, wssPort: 28084, dashboardPort: 28183 };
+const mqttUrl = `mqtt://127.0.0.1:${ports.mqttPort}`;
+const dashboardUrl = `http://127.0.0.1:${ports.dashboardPort}`;
+const sensor = { username: "sensor", password: "sensor-password-1" };
+const app = { username: "app", password: "app-password-22" };
+const dashboard = { first: "first-dashboard-pw-1", second: "second-dashboard-pw-2" };
+
+describe("prod-shaped stack, for real", { concurrency: 1 }, () => {
+    let project: Project;
+    let stack: Stack;
+    let pki: ReturnType<typeof makeTempPki>;
+
+    before(async () => {
+        const existing = labelled(...owner);
+        if (inspect("container", names.containerName) || existing.containers.length + existing.networks.length + existing.volumes.length > 0) {
+            throw new Error(`Docker already holds resources of a stack ${stackName}; remove them before the e2e tier`);
+        }
+        project = copyProject();
+        pki = makeTempPki();
+        stack = await project.stack(stackName);
+        const plain = { ...names, subnet: "172.29.0.0/24", containerIp: "172.29.0.10", nodeName: "emqx@e2e-prod.ai4e.internal", logLevel: "notice", ...ports };
+        for (const [key, value] of Object.entries(plain)) await stack.setConfig(key, { value: String(value) });
+        await stack.setConfig("dashboardPassword", { value: dashboard.first, secret: true });
+        await stack.setConfig("nodeCookie", { value: "e2e_prod_cookie_0123", secret: true });
+        for (const [index, user] of [sensor, app].entries()) {
+            await stack.setConfig(`mqttUsers[${index}].username`, { value: user.username }, true);
+            await stack.setConfig(`mqttUsers[${index}].password`, { value: user.password, secret: true }, true);
+        }
+    });
+
+    after(async () => {
+        await stack?.destroy({}).catch(() => undefined);
+        removeLabelled(...owner);
+        pki?.remove();
+        project?.remove();
+    });
+
+    it("refuses an open-file limit the Docker daemon cannot grant, naming emqx:nofileLimit, before the broker exists", async (t) => {
+        const limit = daemonNofileLimit();
+        if (limit === undefined || limit >= 1048576) {
+            t.skip(`cannot run here: the Docker daemon may open ${limit ?? "an unknown number of"} files, so no nofileLimit validation allows exceeds it`);
+            return;
+        }
+        const message = await failedUp(stack);
+        assert.match(message, /emqx:nofileLimit is 1048576, more open files than the Docker daemon may give a container here/);
+        assert.match(message, /pulumi config set nofileLimit/);
+        assert.equal(inspect("container", names.containerName), undefined, "the broker was never created");
+    });
+
+    it("deploys with accounts: the first account makes a round trip, anonymous clients are refused", async () => {
+        await stack.setConfig("nofileLimit", { value: "16384" });
+        const result = await up(stack);
+        assert.match(result.output, /MQTT users: created 2, updated 0, deleted 0/);
+        await roundTrip({ url: mqttUrl, ...sensor });
+        await roundTrip({ url: mqttUrl, ...app });
+        assert.ok([4, 5].includes((await refusal({ url: mqttUrl }))!), "anonymous client refused");
+        assert.equal(inspect("container", names.containerName).HostConfig.Ulimits[0].Hard, 16384);
+    });
+
+    it("changes the dashboard password through EMQX's API, with the broker and its clients left running", async () => {
+        const containerId = inspect("container", names.containerName).Id;
+        const client = await mqtt.connectAsync(mqttUrl, { ...sensor, reconnectPeriod: 0 });
+        let dropped = false;
+        client.on("close", () => (dropped = true));
+        try {
+            await stack.setConfig("dashboardPassword", { value: dashboard.second, secret: true });
+            const result = await up(stack);
+            assert.match(result.output, /dashboard password of admin changed to emqx:dashboardPassword/);
+            assert.equal(inspect("container", names.containerName).Id, containerId, "the container was not replaced");
+            assert.equal(dropped, false, "a connected MQTT client stayed connected");
+            assert.ok(await requestToken(dashboardUrl, "admin", dashboard.second, 5000), "the new password logs in");
+            assert.equal(await requestToken(dashboardUrl, "admin", dashboard.first, 5000), undefined, "the old one no longer does");
+        } finally {
+            await client.endAsync(true);
+        }
+    });
+
+    it("removes an account dropped from the configuration", async () => {
+        await stack.removeConfig("mqttUsers[1]", true);
+        const result = await up(stack);
+        assert.match(result.output, /MQTT users: created 0, updated 1, deleted 1 \(app\)/);
+        assert.ok([4, 5].includes((await refusal({ url: mqttUrl, ...app }))!), "the removed account is refused");
+        await roundTrip({ url: mqttUrl, ...sensor });
+    });
+
+    it("serves the stack's own TLS certificate on 8883's port, verified against its CA", async (t) => {
+        await stack.setConfig("tlsCertificate", { value: pki.cert });
+        await stack.setConfig("tlsPrivateKey", { value: pki.key, secret: true });
+        await stack.setConfig("tlsCaCertificate", { value: pki.ca });
+        let result;
+        try {
+            result = await up(stack);
+        } catch (err) {
+            const message = String((err as Error).message);
+            // The bridge's words for a field the provider's schema lacks (here uploads[].owner and .group).
+            if (!/Invalid or unknown key\. Examine values at 'emqx\.uploads'/.test(message)) throw err;
+            // The docker provider that can be built here predates 5.2, whose uploads take owner and group.
+            t.skip("cannot run here: the docker provider on this machine refuses uploads[].owner (added in pulumi-docker 5.2), which the key needs to stay readable by EMQX's user alone");
+            for (const key of ["tlsCertificate", "tlsPrivateKey", "tlsCaCertificate"]) await stack.removeConfig(key);
+            await up(stack);
+            return;
+        }
+        assert.ok(Date.parse(result.outputs.tlsCertificateExpiresAt.value) > Date.now());
+        await roundTrip({ url: `mqtts://127.0.0.1:${ports.mqttsPort}`, ...sensor, ca: pki.ca, servername: "localhost" });
+    });
+
+    it("destroy keeps the data and log volumes, and removes the container and network", async () => {
+        await stack.destroy({});
+        const left = labelled(...owner);
+        assert.deepEqual(left.containers, []);
+        assert.deepEqual(left.networks, []);
+        assert.deepEqual(left.volumes.sort(), [`emqx-${stackName}-emqx-data`, `emqx-${stackName}-emqx-log`]);
+    });
+
+    it("a new deploy on the kept volumes still has the account and the changed dashboard password", async () => {
+        const result = await up(stack);
+        assert.match(result.output, /MQTT users: created 0, updated 1, deleted 0/, "the account was already in the volume");
+        assert.doesNotMatch(result.output, /dashboard password of admin changed/);
+        await roundTrip({ url: mqttUrl, ...sensor });
+        assert.ok(await requestToken(dashboardUrl, "admin", dashboard.second, 5000));
+    });
+});

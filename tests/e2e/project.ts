@@ -1,0 +1,76 @@
+/**
+ * A fresh copy of the project in a temporary folder, driven as a user would: the README's deploy
+ * command, then the Automation API on the same folder, against a local file backend in a temporary
+ * folder with a generated passphrase. Nothing touches the repository's own stack files.
+ */
+import { execFile } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { cpSync, mkdirSync, mkdtempSync, rmSync, symlinkSync } from "node:fs";
+import { tmpdir } from "node:os";
+import * as path from "node:path";
+import { LocalWorkspace, type Stack, type UpResult } from "@pulumi/pulumi/automation";
+import { repoRoot } from "../harness/stackFiles";
+
+export interface Project {
+    dir: string;
+    env: Record<string, string>;
+    /** The stack in this copy, through the Automation API. */
+    stack(name: string): Promise<Stack>;
+    remove(): void;
+}
+
+const copied = ["Pulumi.yaml", "Pulumi.dev.yaml", "Pulumi.prod.yaml", "index.ts", "components", "lib", "scripts", "package.json", "package-lock.json", "tsconfig.json"];
+
+export function copyProject(): Project {
+    const root = mkdtempSync(path.join(tmpdir(), "emqx-e2e-"));
+    const dir = path.join(root, "project");
+    const state = path.join(root, "state");
+    mkdirSync(dir);
+    mkdirSync(state);
+    for (const entry of copied) cpSync(path.join(repoRoot, entry), path.join(dir, entry), { recursive: true });
+    symlinkSync(path.join(repoRoot, "node_modules"), path.join(dir, "node_modules"));
+    const env = {
+        PULUMI_BACKEND_URL: `file://${state}`,
+        PULUMI_CONFIG_PASSPHRASE: randomBytes(18).toString("base64url"),
+        PULUMI_SKIP_UPDATE_CHECK: "true",
+    };
+    return {
+        dir,
+        env,
+        async stack(name) {
+            return LocalWorkspace.createOrSelectStack({ stackName: name, workDir: dir }, { envVars: env });
+        },
+        remove: () => rmSync(root, { recursive: true, force: true }),
+    };
+}
+
+/** Runs `npm run deploy -- ARGS` in the copy, as the README says; resolves with its output and time. */
+export function npmDeploy(project: Project, args: string[]): Promise<{ code: number; output: string; ms: number }> {
+    const started = Date.now();
+    return new Promise((resolve) => {
+        execFile(
+            "npm",
+            ["run", "-s", "deploy", "--", ...args],
+            { cwd: project.dir, env: { ...process.env, ...project.env }, timeout: 600_000, maxBuffer: 64 * 1024 * 1024 },
+            (err, stdout, stderr) => resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, output: stdout + stderr, ms: Date.now() - started }),
+        );
+    });
+}
+
+/** `up` that collects the engine's lines; rejects with the command's own error text. */
+export async function up(stack: Stack, options: { refresh?: boolean } = {}): Promise<UpResult & { output: string; ms: number }> {
+    let output = "";
+    const started = Date.now();
+    const result = await stack.up({ ...options, onOutput: (line) => (output += line) });
+    return { ...result, output, ms: Date.now() - started };
+}
+
+/** The one error line of a failed `up`, from the CLI's output. */
+export async function failedUp(stack: Stack): Promise<string> {
+    try {
+        await stack.up({});
+    } catch (err) {
+        return String((err as Error).message);
+    }
+    throw new Error("pulumi up succeeded, but it should have failed");
+}
