@@ -56,6 +56,18 @@ export interface MqttCheckError extends Error {
     attempts: number;
 }
 
+/**
+ * Opens an MQTT.js client; mqtt:// goes straight to a TCP socket, because MQTT.js's own connect()
+ * also loads its SOCKS-proxy and WebSocket code on every call: 20 ms of a one-shot check.
+ */
+function openClient(url: string, options: mqtt.IClientOptions): mqtt.MqttClient {
+    const target = new URL(url);
+    if (target.protocol !== "mqtt:") return mqtt.connect(url, options);
+    const host = target.hostname.replace(/^\[(.*)\]$/, "$1");
+    const port = Number(target.port || 1883);
+    return new mqtt.MqttClient(() => net.connect(port, host), { ...options, protocol: "mqtt", host, port });
+}
+
 /** Ends a one-shot client at once; a late error from its socket must not surface as unhandled. */
 function closeQuietly(client: mqtt.MqttClient): void {
     client.removeAllListeners();
@@ -147,7 +159,7 @@ function attempt(options: MqttCheckOptions, budgetMs: number, topic: string, cli
         // Declared before the closures that use it: Pulumi's function serializer cannot follow
         // a variable that a closure reaches before its declaration.
         let timer: NodeJS.Timeout | undefined = undefined;
-        const client = mqtt.connect(options.url, {
+        const client = openClient(options.url, {
             clientId,
             protocolVersion: options.protocolVersion ?? 4,
             username: options.username,
@@ -161,6 +173,8 @@ function attempt(options: MqttCheckOptions, budgetMs: number, topic: string, cli
             connectTimeout: budgetMs + 1000,
             clean: true,
             keepalive: 30,
+            // MQTT.js otherwise pre-builds 65,536 two-byte buffers on the first write: 40 ms of a one-shot check.
+            writeCache: false,
         });
         const finish = (outcome: { roundTripMs: number } | AttemptFailure) => {
             if (settled) return;
@@ -262,12 +276,13 @@ export async function checkMqtt(options: MqttCheckOptions): Promise<MqttCheckRes
 export function checkAnonymousRefused(options: Pick<MqttCheckOptions, "url" | "ca" | "servername">, timeoutMs: number): Promise<void> {
     return new Promise((resolve, reject) => {
         let timer: NodeJS.Timeout | undefined = undefined;
-        const client = mqtt.connect(options.url, {
+        const client = openClient(options.url, {
             clientId: `emqx-check-anonymous-${randomBytes(6).toString("hex")}`,
             ca: options.ca,
             servername: options.servername,
             reconnectPeriod: 0,
             connectTimeout: timeoutMs + 1000,
+            writeCache: false,
         });
         const finish = (problem?: string) => {
             clearTimeout(timer);
