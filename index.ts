@@ -74,6 +74,7 @@ export const mqttsUrl = endpoints.mqttsUrl;
 export const wsUrl = endpoints.wsUrl;
 export const wssUrl = endpoints.wssUrl;
 export const dashboardUrl = endpoints.dashboardUrl;
+export const dashboardUsername = settings.dashboardUsername;
 export const containerName = broker.containerName;
 export const containerIp = broker.containerIp;
 export const networkName = network.name;
@@ -81,5 +82,8 @@ export const subnet = network.subnet;
 export const volumes = broker.volumeNames;
 export const mqttUsernames = settings.mqttUsernames;
 export const tlsCertificateExpiresAt = settings.tls?.validTo ?? null;
+// What a client needs to verify the broker's own certificate (public data): `npm run check -- --tls` reads them.
+export const tlsCaCertificate = settings.tls?.caCertificate || null;
+export const tlsServerName = settings.tls?.serverName ?? null;
 export const roundTripMs = check.roundTripMs;
 export const checkedAt = check.checkedAt;

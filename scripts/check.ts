@@ -1,19 +1,39 @@
 /**
- * On-demand post-deploy check: `npm run check -- --url mqtt://HOST:PORT [--username U]
- * [--password P] [--timeout SECONDS] [--ca FILE] [--servername NAME] [--insecure] [--stack NAME]`.
- * Without --url it checks the selected stack's deployment (`pulumi stack output`). The password
- * may come from MQTT_PASSWORD instead, keeping it out of shell history and the process list.
+ * On-demand post-deploy check: `npm run check -- [--url URL] [--username U] [--tls] [--dashboard]
+ * [--json] …` (or `node build/scripts/check.js …`, which skips npm's own start-up). Without --url
+ * it checks the selected stack's deployment from `pulumi stack output`: its mqttUrl (mqttsUrl
+ * with --tls, verified with the stack's CA and server name) as its first MQTT account. Passwords
+ * come only from the environment: MQTT_PASSWORD, and EMQX_DASHBOARD_PASSWORD for --dashboard.
  */
 import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
-import { checkMqtt } from "../lib/mqttCheck";
+import { checkDashboard } from "../lib/dashboardCheck";
+import { checkMqtt, isMqttCheckError } from "../lib/mqttCheck";
 
 const usage =
-    "usage: npm run check -- [--url mqtt://HOST:PORT] [--username U] [--password P, or MQTT_PASSWORD] [--timeout SECONDS] [--ca FILE] [--servername NAME] [--insecure] [--stack NAME]";
+    "usage: npm run check -- [--url mqtt://HOST:PORT] [--username U] [--password P, or MQTT_PASSWORD] [--timeout SECONDS] " +
+    "[--ca FILE] [--servername NAME] [--insecure] [--tls] [--dashboard] [--json] [--stack NAME]";
 
-function fail(message: string, code: number): never {
-    process.stderr.write(`check: ${message}\n`);
+const options = {
+    url: { type: "string" },
+    username: { type: "string" },
+    password: { type: "string" },
+    timeout: { type: "string", default: "30" },
+    ca: { type: "string" },
+    servername: { type: "string" },
+    insecure: { type: "boolean", default: false },
+    tls: { type: "boolean", default: false },
+    dashboard: { type: "boolean", default: false },
+    json: { type: "boolean", default: false },
+    stack: { type: "string" },
+} as const;
+
+let json = false;
+
+function fail(message: string, code: number, url?: string): never {
+    if (json) process.stdout.write(`${JSON.stringify({ ok: false, url, error: message })}\n`);
+    else process.stderr.write(`check: ${message}\n`);
     process.exit(code);
 }
 
@@ -28,52 +48,58 @@ function stackOutputs(stack: string | undefined): Record<string, unknown> {
     }
 }
 
+function readCa(file: string): string {
+    try {
+        return readFileSync(file, "utf8");
+    } catch (err) {
+        fail(`--ca: cannot read ${file}: ${(err as Error).message}`, 2);
+    }
+}
+
 async function main(): Promise<void> {
     let values;
     try {
-        ({ values } = parseArgs({
-            options: {
-                url: { type: "string" },
-                username: { type: "string" },
-                password: { type: "string" },
-                timeout: { type: "string", default: "30" },
-                ca: { type: "string" },
-                servername: { type: "string" },
-                insecure: { type: "boolean", default: false },
-                stack: { type: "string" },
-            },
-        }));
+        ({ values } = parseArgs({ options }));
     } catch (err) {
         fail(`${(err as Error).message}\n${usage}`, 2);
     }
+    json = values.json;
     const timeout = Number(values.timeout);
     if (!(timeout > 0 && timeout <= 3600)) fail(`--timeout is "${values.timeout}"; expected seconds from 1 to 3600`, 2);
     const outputs = values.url ? {} : stackOutputs(values.stack);
-    const url = values.url ?? (outputs.mqttUrl as string | undefined);
-    if (!url) fail("the stack has no mqttUrl output; deploy it first, or pass --url", 2);
+    const fromStack = (key: string) => (typeof outputs[key] === "string" ? (outputs[key] as string) : undefined);
+    const url = values.url ?? fromStack(values.tls ? "mqttsUrl" : "mqttUrl");
+    if (!url) fail(`the stack has no ${values.tls ? "mqttsUrl" : "mqttUrl"} output; deploy it first, or pass --url`, 2);
     if (!/^(mqtts?|wss?):\/\//.test(url)) fail(`--url is "${url}"; expected mqtt://, mqtts://, ws:// or wss://`, 2);
-    let ca: string | undefined;
-    if (values.ca) {
-        try {
-            ca = readFileSync(values.ca, "utf8");
-        } catch (err) {
-            fail(`--ca: cannot read ${values.ca}: ${(err as Error).message}`, 2);
-        }
-    }
+    const username = values.username ?? (outputs.mqttUsernames as string[] | undefined)?.[0];
+    const password = values.password ?? process.env.MQTT_PASSWORD;
+    if (username && password === undefined) fail(`give the password of MQTT user ${username} in MQTT_PASSWORD`, 2);
+
     try {
         const result = await checkMqtt({
             url,
-            username: values.username,
-            password: values.password ?? process.env.MQTT_PASSWORD,
-            ca,
-            servername: values.servername,
+            username,
+            password,
+            ca: values.ca ? readCa(values.ca) : (fromStack("tlsCaCertificate") ?? undefined),
+            servername: values.servername ?? fromStack("tlsServerName"),
             insecure: values.insecure,
             timeoutMs: timeout * 1000,
-            onProgress: (line) => process.stderr.write(`${line}\n`),
+            onProgress: json ? undefined : (line) => process.stderr.write(`${line}\n`),
         });
-        process.stdout.write(`ok: ${url} round trip ${result.roundTripMs} ms (attempt ${result.attempts}, ${result.elapsedMs} ms in all)\n`);
+        let dashboard: string | undefined;
+        if (values.dashboard) {
+            dashboard = fromStack("dashboardUrl");
+            const dashboardPassword = process.env.EMQX_DASHBOARD_PASSWORD;
+            if (!dashboard) fail("--dashboard needs the stack's dashboardUrl output; run it without --url", 2, url);
+            if (dashboardPassword === undefined) fail("--dashboard needs the administrator's password in EMQX_DASHBOARD_PASSWORD", 2, url);
+            const login = { url: dashboard, username: fromStack("dashboardUsername") ?? "admin", password: dashboardPassword, containerName: fromStack("containerName") ?? "the container" };
+            await checkDashboard({ ...login, timeoutMs: timeout * 1000 }).catch((err: Error) => fail(`${dashboard} failed: ${err.message}`, 1, url));
+        }
+        if (json) process.stdout.write(`${JSON.stringify({ ok: true, url, username: username ?? null, ...result, dashboardUrl: dashboard ?? null })}\n`);
+        else process.stdout.write(`ok: ${url} round trip ${result.roundTripMs} ms (attempt ${result.attempts}, ${result.elapsedMs} ms in all)${dashboard ? `; ${dashboard} running, login accepted` : ""}\n`);
     } catch (err) {
-        fail(`${url} failed: ${(err as Error).message}`, 1);
+        if (!isMqttCheckError(err)) throw err;
+        fail(`${url} failed: ${err.message}`, 1, url);
     }
 }
 

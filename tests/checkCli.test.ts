@@ -5,6 +5,7 @@ import { chmodSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { after, before, describe, it } from "node:test";
+import { type FakeEmqxApi, startFakeEmqxApi } from "./brokers/emqxApi";
 import { type Mosquitto, startMosquitto } from "./brokers/mosquitto";
 import { freePort } from "./brokers/ports";
 
@@ -63,18 +64,49 @@ describe("npm run check", () => {
 
     describe("without --url (a stand-in `pulumi` on PATH that prints stack outputs as the CLI does)", () => {
         let bin: string;
-        before(() => {
+        let api: FakeEmqxApi;
+        const env = () => ({ ...process.env, PATH: `${bin}:${process.env.PATH}`, MQTT_PASSWORD: "good-password" });
+        before(async () => {
+            api = await startFakeEmqxApi({ username: "admin", password: "dash-password-1" });
             bin = mkdtempSync(path.join(tmpdir(), "fake-pulumi-"));
-            const script = `#!/bin/sh\n[ "$1 $2 $3" = "stack output --json" ] || exit 3\necho '{"mqttUrl": "mqtt://127.0.0.1:${broker.port}", "containerName": "ai4e_emqx"}'\n`;
+            const outputs = { mqttUrl: `mqtt://127.0.0.1:${broker.port}`, mqttUsernames: ["u"], containerName: "ai4e_emqx", dashboardUrl: api.url, dashboardUsername: "admin", tlsCaCertificate: null };
+            const script = `#!/bin/sh\n[ "$1 $2 $3" = "stack output --json" ] || exit 3\necho '${JSON.stringify(outputs)}'\n`;
             writeFileSync(path.join(bin, "pulumi"), script);
             chmodSync(path.join(bin, "pulumi"), 0o755);
         });
-        after(() => rmSync(bin, { recursive: true, force: true }));
+        after(async () => {
+            rmSync(bin, { recursive: true, force: true });
+            await api.stop();
+        });
 
-        it("checks the stack's mqttUrl", async () => {
-            const r = await runCli(["--username", "u", "--password", "good-password", "--timeout", "5"], { ...process.env, PATH: `${bin}:${process.env.PATH}` });
+        it("checks the stack's mqttUrl as its first account, the password from MQTT_PASSWORD", async () => {
+            const r = await runCli(["--timeout", "5"], env());
             assert.equal(r.code, 0, r.stderr);
             assert.match(r.stdout, new RegExp(`^ok: mqtt://127\\.0\\.0\\.1:${broker.port} round trip`));
+        });
+
+        it("asks for the first account's password instead of trying without it", async () => {
+            const r = await runCli(["--timeout", "5"], { ...env(), MQTT_PASSWORD: undefined });
+            assert.equal(r.code, 2);
+            assert.equal(r.stderr, "check: give the password of MQTT user u in MQTT_PASSWORD\n");
+        });
+
+        it("--json prints one JSON object, on success and on failure", async () => {
+            const ok = JSON.parse((await runCli(["--timeout", "5", "--json"], env())).stdout);
+            assert.deepEqual([ok.ok, ok.url, ok.username, ok.attempts, ok.roundTripMs > 0], [true, `mqtt://127.0.0.1:${broker.port}`, "u", 1, true]);
+            const bad = await runCli(["--timeout", "5", "--json"], { ...env(), MQTT_PASSWORD: "wrong" });
+            assert.equal(bad.code, 1);
+            assert.deepEqual(JSON.parse(bad.stdout), { ok: false, url: `mqtt://127.0.0.1:${broker.port}`, error: `mqtt://127.0.0.1:${broker.port} failed: broker refused the connection: not authorized (code 5)` });
+        });
+
+        it("--dashboard also proves the dashboard, the password from EMQX_DASHBOARD_PASSWORD", async () => {
+            const ok = await runCli(["--timeout", "5", "--dashboard"], { ...env(), EMQX_DASHBOARD_PASSWORD: "dash-password-1" });
+            assert.equal(ok.code, 0, ok.stderr);
+            assert.match(ok.stdout, new RegExp(`; ${api.url.replace(/\./g, "\\.")} running, login accepted\n$`));
+            const refused = await runCli(["--timeout", "5", "--dashboard"], { ...env(), EMQX_DASHBOARD_PASSWORD: "wrong-password" });
+            assert.equal(refused.code, 1);
+            assert.match(refused.stderr, /dashboard login as admin was refused \(HTTP 401\)/);
+            assert.doesNotMatch(refused.stdout + refused.stderr, /dash-password-1|wrong-password/);
         });
 
         it("says so in one line when the Pulumi CLI is missing", async () => {
@@ -101,5 +133,19 @@ describe("npm run check over TLS", () => {
         const wrongName = await runCli(["--url", url, "--ca", caFile, "--servername", "broker.example.com", "--timeout", "5"]);
         assert.equal(wrongName.code, 1);
         assert.match(wrongName.stderr, /TLS handshake with 127\.0\.0\.1:\d+ failed: .*\(ERR_TLS_CERT_ALTNAME_INVALID\)\n$/);
+    });
+
+    it("--tls without --url checks the stack's mqttsUrl with the stack's own CA and server name", async () => {
+        const bin = mkdtempSync(path.join(tmpdir(), "fake-pulumi-"));
+        try {
+            const outputs = { mqttUrl: "mqtt://127.0.0.1:1", mqttsUrl: `mqtts://127.0.0.1:${broker.tlsPort}`, mqttUsernames: [], tlsCaCertificate: broker.pki!.ca, tlsServerName: "localhost" };
+            writeFileSync(path.join(bin, "pulumi"), `#!/bin/sh\ncat <<'EOF'\n${JSON.stringify(outputs)}\nEOF\n`);
+            chmodSync(path.join(bin, "pulumi"), 0o755);
+            const r = await runCli(["--tls", "--timeout", "5"], { ...process.env, PATH: `${bin}:${process.env.PATH}` });
+            assert.equal(r.code, 0, r.stderr);
+            assert.match(r.stdout, new RegExp(`^ok: mqtts://127\\.0\\.0\\.1:${broker.tlsPort} round trip`));
+        } finally {
+            rmSync(bin, { recursive: true, force: true });
+        }
     });
 });

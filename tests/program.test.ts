@@ -99,6 +99,7 @@ describe("dev stack reproduces the seed docker-compose file", async () => {
             wsUrl: "ws://127.0.0.1:8083/mqtt",
             wssUrl: "wss://127.0.0.1:8084/mqtt",
             dashboardUrl: "http://127.0.0.1:18083",
+            dashboardUsername: "admin",
             containerName: "ai4e_emqx",
             containerIp: "172.20.0.117",
             networkName: "ai4e_net",
@@ -106,6 +107,8 @@ describe("dev stack reproduces the seed docker-compose file", async () => {
             volumes: ["emqx-dev-emqx-data", "emqx-dev-emqx-log"],
             mqttUsernames: [],
             tlsCertificateExpiresAt: null,
+            tlsCaCertificate: null,
+            tlsServerName: null,
             roundTripMs: undefined,
             checkedAt: undefined,
         });
@@ -277,6 +280,7 @@ describe("prod stack with MQTT accounts and its own certificate", async () => {
     it("exports account names and the certificate's expiry, and no secret in a plain output", () => {
         assert.deepEqual(run.outputs.mqttUsernames.value, ["sensor", "app"]);
         assert.ok(Date.parse(run.outputs.tlsCertificateExpiresAt.value as string) > Date.now());
+        assert.deepEqual([run.outputs.tlsCaCertificate.value, run.outputs.tlsServerName.value], [pki.ca, "localhost"], "what `check --tls` verifies with");
         for (const [name, output] of Object.entries(run.outputs)) {
             const text = JSON.stringify(output.value) ?? "";
             for (const [what, secret] of Object.entries(secrets)) {
