@@ -51,8 +51,8 @@ const users = requireMqttCredentials
 
 // 3. Proof: the deploy only succeeds once an MQTT message makes the round trip (as the first
 // configured user, with anonymous clients refused; over TLS too with the stack's own certificate)
-// and the dashboard takes the login.
-const check = new PostDeployCheck(
+// and the dashboard takes the login. It runs inside `pulumi up` whenever any of this changes.
+new PostDeployCheck(
     "post-deploy-check",
     {
         ...dashboardLogin,
@@ -85,5 +85,3 @@ export const tlsCertificateExpiresAt = settings.tls?.validTo ?? null;
 // What a client needs to verify the broker's own certificate (public data): `npm run check -- --tls` reads them.
 export const tlsCaCertificate = settings.tls?.caCertificate || null;
 export const tlsServerName = settings.tls?.serverName ?? null;
-export const roundTripMs = check.roundTripMs;
-export const checkedAt = check.checkedAt;

@@ -1,8 +1,8 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
+import { assertNofileGranted } from "../lib/dockerEngine";
 import { renderEmqxEnv } from "../lib/emqxEnv";
 import type { PortBinding } from "../lib/settings";
-import { NofilePreflight } from "./nofilePreflight";
 
 /** The broker's own TLS material as PEM text; only the key is a secret. */
 export interface BrokerTls {
@@ -124,10 +124,14 @@ export class Broker extends pulumi.ComponentResource {
                     ].map((upload) => ({ ...upload, owner: emqxUid, group: emqxUid })),
                 ),
             );
-        const labels = Object.fromEntries(args.labels.map((l) => [l.label, l.value]));
-        const preflight =
+        // Before the container is made or changed, a throwaway container of the same image proves the
+        // daemon grants the open-file limit: otherwise runc fails it with "error setting rlimit".
+        const nofileProbe =
             args.nofileLimit > 0
-                ? new NofilePreflight(`${name}-nofile-preflight`, { image: image.imageId, nofileLimit: args.nofileLimit, labels }, { parent: this })
+                ? new pulumi.ResourceHook(`${name}-nofile-probe`, async (hook) => {
+                      const labels = Object.fromEntries(args.labels.map((l) => [l.label, l.value]));
+                      await assertNofileGranted(String(hook.newInputs?.image), args.nofileLimit, labels, (line) => void pulumi.log.info(line, this));
+                  })
                 : undefined;
         this.container = new docker.Container(
             name,
@@ -161,7 +165,7 @@ export class Broker extends pulumi.ComponentResource {
                 labels: args.labels,
             },
             // The fixed name, IP and host ports cannot be held by two containers at once.
-            { parent: this, deleteBeforeReplace: true, dependsOn: preflight ? [preflight] : [] },
+            { parent: this, deleteBeforeReplace: true, hooks: nofileProbe && { beforeCreate: [nofileProbe], beforeUpdate: [nofileProbe] } },
         );
         this.containerName = this.container.name;
         this.containerIp = pulumi.output(args.containerIp);

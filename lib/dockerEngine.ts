@@ -75,3 +75,23 @@ export async function probeNofileLimit(socketPath: string, image: string, nofile
         await engineRequest(socketPath, "DELETE", `/containers/${id}?force=true&v=true`, undefined, timeoutMs).catch(() => undefined);
     }
 }
+
+/**
+ * Throws one line naming emqx:nofileLimit when the daemon (on its default or DOCKER_HOST's unix
+ * socket) will not give a container `nofile` open files; says so and returns for other hosts.
+ */
+export async function assertNofileGranted(image: string, nofile: number, labels: Record<string, string>, log: (line: string) => void): Promise<void> {
+    const socketPath = dockerSocketPath();
+    if (socketPath === undefined) {
+        log(`emqx:nofileLimit ${nofile} not probed: DOCKER_HOST is not a unix socket`);
+        return;
+    }
+    const { granted, detail } = await probeNofileLimit(socketPath, image, nofile, labels);
+    if (!granted) {
+        throw new Error(
+            `emqx:nofileLimit is ${nofile}, more open files than the Docker daemon may give a container here ` +
+                `(its own limit is lower; Docker said: ${detail.split("\n")[0].slice(0, 160)}). ` +
+                "Lower it with `pulumi config set nofileLimit <n>` (0 keeps Docker's default), or raise the daemon's LimitNOFILE.",
+        );
+    }
+}

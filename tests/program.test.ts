@@ -3,6 +3,7 @@ import assert from "node:assert/strict";
 import { after, describe, it } from "node:test";
 import { readdirSync } from "node:fs";
 import { makeTempPki } from "./brokers/certificates";
+import type { ProgramRun, RegisteredResource } from "./harness/runProgram";
 import { only, runProgram } from "./harness/scenario";
 import { declaredConfig, missingKeysError, repoRoot, stackConfig, stackFileValues } from "./harness/stackFiles";
 
@@ -10,11 +11,16 @@ const container = "docker:index/container:Container";
 const network = "docker:index/network:Network";
 const volume = "docker:index/volume:Volume";
 const image = "docker:index/remoteImage:RemoteImage";
-const check = "pulumi-nodejs:dynamic/emqx:PostDeployCheck";
 const mqttUsers = "pulumi-nodejs:dynamic/emqx:MqttUsers";
-const dashboardPassword = "pulumi-nodejs:dynamic/emqx:DashboardPassword";
-const preflight = "pulumi-nodejs:dynamic/emqx:NofilePreflight";
 const stash = "pulumi:index:Stash";
+/** The Stash a component keeps its work's inputs in, with the hooks that do that work. */
+function stashNamed(run: ProgramRun, name: string): RegisteredResource {
+    const found = run.resources.find((r) => r.type === stash && r.name === name);
+    assert.ok(found, `no Stash ${name}`);
+    return found;
+}
+const checkOf = (run: ProgramRun) => stashNamed(run, "post-deploy-check-passed");
+const runsBeforeRecorded = (name: string) => ({ beforeCreate: [name], beforeUpdate: [name] });
 const prodAccount = { mqttUsers: { secret: JSON.stringify([{ username: "sensor", password: "sensor-password-1" }]) } };
 
 describe("dev stack reproduces the seed docker-compose file", async () => {
@@ -109,35 +115,35 @@ describe("dev stack reproduces the seed docker-compose file", async () => {
             tlsCertificateExpiresAt: null,
             tlsCaCertificate: null,
             tlsServerName: null,
-            roundTripMs: undefined,
-            checkedAt: undefined,
         });
-        assert.deepEqual(Object.keys(run.outputs).slice(-2), ["roundTripMs", "checkedAt"], "the check's results are exported (computed by the check at deploy time)");
     });
 
-    it("sets no open-file limit and so needs no preflight, as the seed sets no ulimits", () => {
+    it("sets no open-file limit and so needs no probe of it, as the seed sets no ulimits", () => {
         assert.equal(only(run, container).inputs.ulimits, undefined);
-        assert.equal(run.resources.filter((r) => r.type === preflight).length, 0);
+        assert.deepEqual(only(run, container).hooks, {});
     });
 
     it("hands EMQX the first dashboard password it deployed, kept in a Stash, and keeps the password in step through the API", () => {
-        const kept = only(run, stash);
+        const kept = stashNamed(run, "emqx-first-boot-password");
         assert.equal(kept.inputs.input, "public");
         assert.equal(kept.parent, "emqx:index:Broker::emqx");
         assert.ok((only(run, container).inputs.envs as string[]).includes('EMQX_DASHBOARD__DEFAULT_PASSWORD="public"'));
         assert.ok(only(run, container).dependsOn.includes(`${stash}::emqx-first-boot-password`), "the env comes from the Stash's output");
-        const admin = only(run, dashboardPassword);
-        assert.deepEqual([admin.inputs.username, admin.inputs.password, admin.inputs.firstBootPassword], ["admin", "public", "public"]);
+        const admin = stashNamed(run, "dashboard-password-applied");
+        const applied = admin.inputs.input as Record<string, unknown>;
+        assert.deepEqual([applied.username, applied.password, applied.firstBootPassword, applied.containerId], ["admin", "public", "public", "emqx-id"]);
+        assert.deepEqual(admin.hooks, runsBeforeRecorded("dashboard-password-applied"), "set through the API inside up, before the change is recorded");
+        assert.deepEqual(admin.secretInputs, ["input"]);
         assert.ok(admin.dependsOn.includes(`${container}::emqx`));
-        assert.deepEqual(admin.secretOutputs.sort(), ["firstBootPassword", "password"]);
-        assert.ok(only(run, check).dependsOn.includes(`${dashboardPassword}::dashboard-password`), "the check logs in after the password is set");
+        assert.ok(checkOf(run).dependsOn.includes(`${stash}::dashboard-password-applied`), "the check logs in after the password is set");
+        assert.deepEqual(checkOf(run).hooks, runsBeforeRecorded("post-deploy-check-passed"), "the check runs inside up; a failure is not recorded");
     });
 
     it("keeps the seed's open broker: no accounts, no authenticator, the image's own certificates", () => {
         assert.equal(run.resources.filter((r) => r.type === mqttUsers).length, 0);
         assert.ok(!(only(run, container).inputs.envs as string[]).some((e) => e.startsWith("EMQX_AUTHENTICATION")));
         assert.equal(only(run, container).inputs.uploads, undefined);
-        assert.equal(only(run, check).inputs.refuseAnonymous, false);
+        assert.equal((checkOf(run).inputs.input as Record<string, unknown>).refuseAnonymous, false);
         assert.deepEqual(run.warnings, [], "dev is allowed EMQX's defaults without a word");
     });
 });
@@ -167,10 +173,7 @@ describe("prod stack differs where production needs it", async () => {
     });
 
     it("proves the daemon grants the open-file limit before the container asks for it", () => {
-        const probe = only(run, preflight);
-        assert.equal(probe.inputs.nofileLimit, 1048576);
-        assert.equal(probe.inputs.image, "sha256:mock", "the probe runs the broker's own image");
-        assert.ok(c().dependsOn.includes(`${preflight}::emqx-nofile-preflight`), c().dependsOn.join(", "));
+        assert.deepEqual(c().hooks, runsBeforeRecorded("emqx-nofile-probe"), "a probe runs before the container is made or changed");
     });
 
     it("logs at notice and passes its own dashboard password and cookie, as a secret; strings quoted for HOCON, node name and cookie raw for bin/emqx", () => {
@@ -265,16 +268,16 @@ describe("prod stack with MQTT accounts and its own certificate", async () => {
     });
 
     it("checks as the first account once the accounts exist, refusing anonymous clients, and over TLS with the CA", () => {
-        const c = only(run, check);
+        const c = checkOf(run);
+        const inputs = c.inputs.input as Record<string, unknown>;
         assert.ok(c.dependsOn.includes(`${mqttUsers}::mqtt-users`), c.dependsOn.join(", "));
-        assert.equal(c.inputs.username, "sensor");
-        assert.equal(c.inputs.password, secrets.sensorPassword);
-        assert.equal(c.inputs.refuseAnonymous, true);
-        assert.equal(c.inputs.tlsUrl, "mqtts://127.0.0.1:8883");
-        assert.equal(c.inputs.tlsCa, pki.ca);
-        assert.equal(c.inputs.tlsServerName, "localhost");
-        assert.ok(c.secretInputs.includes("password") && c.secretInputs.includes("dashboardPassword"), c.secretInputs.join(", "));
-        assert.deepEqual(c.secretOutputs.sort(), ["dashboardPassword", "password"]);
+        assert.equal(inputs.username, "sensor");
+        assert.equal(inputs.password, secrets.sensorPassword);
+        assert.equal(inputs.refuseAnonymous, true);
+        assert.equal(inputs.tlsUrl, "mqtts://127.0.0.1:8883");
+        assert.equal(inputs.tlsCa, pki.ca);
+        assert.equal(inputs.tlsServerName, "localhost");
+        assert.deepEqual(c.secretInputs, ["input"], "the passwords it uses are kept as a secret in state");
     });
 
     it("exports account names and the certificate's expiry, and no secret in a plain output", () => {

@@ -8,7 +8,7 @@ import { after, before, describe, it } from "node:test";
 import type { Stack } from "@pulumi/pulumi/automation";
 import { docker, inspect, labelled, removeLabelled } from "./docker";
 import { roundTrip } from "./mqtt";
-import { copyProject, npmDeploy, type Project, up } from "./project";
+import { copyProject, failedUp, npmDeploy, type Project, up } from "./project";
 import { emqxImage } from "./toolchain";
 
 const owner = ["com.pulumi.project=emqx", "com.pulumi.stack=dev"];
@@ -39,6 +39,7 @@ describe("dev stack, for real", { concurrency: 1 }, () => {
         timings["first deploy"] = deploy.ms;
         assert.equal(deploy.code, 0, deploy.output.slice(-3000));
         assert.doesNotMatch(deploy.output, /warning/i, deploy.output.slice(-3000));
+        assert.match(deploy.output, /post-deploy check passed: mqtt:\/\/127\.0\.0\.1:1883 round trip [0-9.]+ ms, dashboard login accepted/);
         stack = await project.stack("dev");
     });
 
@@ -60,32 +61,45 @@ describe("dev stack, for real", { concurrency: 1 }, () => {
         await roundTrip({ url: "mqtt://127.0.0.1:1883" });
     });
 
-    it("a second up changes nothing", async () => {
+    it("a second up changes nothing, and so proves nothing again", async () => {
         const result = await up(stack);
         timings["no-op up"] = result.ms;
         assert.deepEqual(Object.keys(result.summary.resourceChanges ?? {}), ["same"], JSON.stringify(result.summary.resourceChanges));
+        assert.doesNotMatch(result.output, /post-deploy check passed/);
     });
 
     it("a changed fixed IP replaces the container, and the check proves the new one", async () => {
         const before = inspect("container", "ai4e_emqx").Id;
-        const checkedBefore = (await stack.outputs()).checkedAt.value;
         await stack.setConfig("containerIp", { value: "172.20.0.118" });
         const result = await up(stack);
         assert.equal(result.summary.resourceChanges?.replace, 1, JSON.stringify(result.summary.resourceChanges));
         const container = inspect("container", "ai4e_emqx");
         assert.notEqual(container.Id, before);
         assert.equal(container.NetworkSettings.Networks.ai4e_net.IPAMConfig.IPv4Address, "172.20.0.118");
-        assert.notEqual(result.outputs.checkedAt.value, checkedBefore);
+        assert.match(result.output, /post-deploy check passed/);
         assert.equal(result.outputs.containerIp.value, "172.20.0.118");
     });
 
     it("`docker rm -f` then `up --refresh` brings the broker back and proves it again", async () => {
-        const checkedBefore = (await stack.outputs()).checkedAt.value;
         docker("rm", "-f", "ai4e_emqx");
         const result = await up(stack, { refresh: true });
         assert.equal(inspect("container", "ai4e_emqx")?.State.Running, true);
-        assert.notEqual(result.outputs.checkedAt.value, checkedBefore);
+        assert.match(result.output, /post-deploy check passed/);
         await roundTrip({ url: "mqtt://127.0.0.1:1883" });
+    });
+
+    it("a broker that stops answering fails `up` with the reason, and the next `up` tries again", async () => {
+        // A changed timeout makes the proof run again; a paused container answers nothing.
+        await stack.setConfig("checkTimeoutSeconds", { value: "3" });
+        docker("pause", "ai4e_emqx");
+        try {
+            const first = await failedUp(stack);
+            assert.match(first, /before hook "[\w-]+" failed: .*within 3 s/);
+            assert.match(await failedUp(stack), /before hook "[\w-]+" failed: /, "a failure is not recorded as done");
+        } finally {
+            docker("unpause", "ai4e_emqx");
+        }
+        assert.match((await up(stack)).output, /post-deploy check passed/);
     });
 
     it("destroy leaves nothing of dev: no container, network or volume", async () => {
@@ -95,4 +109,5 @@ describe("dev stack, for real", { concurrency: 1 }, () => {
         assert.deepEqual(labelled(...owner), { containers: [], networks: [], volumes: [] });
         assert.equal(inspect("network", "ai4e_net"), undefined);
     });
+
 });

@@ -26,6 +26,8 @@ export interface RegisteredResource {
     retainOnDelete: boolean;
     /** Outputs the resource asks the engine to keep secret (additionalSecretOutputs). */
     secretOutputs: string[];
+    /** Resource hooks bound to the resource, by when they run (beforeCreate, beforeUpdate…). */
+    hooks: Record<string, string[]>;
 }
 
 export interface ProgramRun {
@@ -72,12 +74,16 @@ async function main(): Promise<void> {
             deleteBeforeReplace: req.getDeletebeforereplace(),
             retainOnDelete: req.getRetainondelete() ?? false,
             secretOutputs: req.getAdditionalsecretoutputsList(),
+            hooks: Object.fromEntries(Object.entries(req.getHooks()?.toObject() ?? {}).filter(([, names]) => (names as string[]).length > 0).map(([when, names]) => [when.replace(/List$/, ""), names as string[]])),
         });
         return original.call(this, req, (err: unknown, response: any) => {
             if (response) urnToName.set(response.getUrn(), `${req.getType()}::${req.getName()}`);
             callback(err, response);
         });
     };
+
+    // The engine keeps resource hooks and calls them back during `up`; under mocks nothing calls them.
+    (MockMonitor.prototype as any).registerResourceHook = (_req: unknown, callback: (err: null, res: object) => void) => callback(null, {});
 
     await pulumi.runtime.setMocks(
         {
@@ -109,7 +115,9 @@ async function main(): Promise<void> {
                 secret: await pulumi.isSecret(output),
             };
         }
-        await new Promise((resolve) => setTimeout(resolve, 50));
+        // Registrations that wait on other resources' outputs (the Stashes behind the hooks) end last;
+        // the runtime's own wait for outstanding RPCs is not in its typings.
+        await (require("@pulumi/pulumi/runtime/settings") as { waitForRPCs(): Promise<void> }).waitForRPCs();
     } catch (err) {
         const e = err as Error;
         run.error = { name: e.constructor.name, message: e.message };
