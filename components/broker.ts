@@ -1,7 +1,7 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { assertNofileGranted } from "../lib/dockerEngine";
-import { renderEmqxEnv } from "../lib/emqxEnv";
+import { isSecretEnvLine, renderEmqxEnv } from "../lib/emqxEnv";
 import type { PortBinding } from "../lib/settings";
 
 /** The broker's own TLS material as PEM text; only the key is a secret. */
@@ -101,7 +101,7 @@ export class Broker extends pulumi.ComponentResource {
         };
         const firstBoot = new pulumi.Stash(`${name}-first-boot-password`, { input: args.dashboardPassword }, { parent: this });
         this.firstBootPassword = pulumi.secret(firstBoot.output as pulumi.Output<string>);
-        const env = pulumi.all([this.firstBootPassword, args.nodeCookie]).apply(([firstBootPassword, nodeCookie]) =>
+        const envInput = (firstBootPassword: string, nodeCookie: string | undefined) =>
             renderEmqxEnv({
                 nodeName: args.nodeName,
                 logLevel: args.logLevel,
@@ -110,8 +110,11 @@ export class Broker extends pulumi.ComponentResource {
                 nodeCookie,
                 builtInAuthentication: args.requireMqttCredentials,
                 tlsFiles,
-            }),
-        );
+            });
+        // Only the lines that carry a secret stay secret, so `pulumi preview` shows what else changed.
+        const env = pulumi.all([this.firstBootPassword, args.nodeCookie]).apply(([password, cookie]) => envInput(password, cookie));
+        const envShape = envInput("", args.nodeCookie === undefined ? undefined : "");
+        const envs = envShape.map((line, i) => (isSecretEnvLine(line) ? env[i] : pulumi.unsecret(env[i])));
         // The key travels inside `uploads`, so the whole list is a secret; only the emqx user may read the key.
         const uploads =
             tls &&
@@ -139,7 +142,7 @@ export class Broker extends pulumi.ComponentResource {
                 name: args.containerName,
                 image: image.imageId,
                 restart: args.restart,
-                envs: pulumi.secret(env),
+                envs,
                 uploads,
                 networksAdvanced: [
                     { name: args.networkName, ipv4Address: args.containerIp, aliases: [args.nodeName.split("@")[1]] },

@@ -37,7 +37,15 @@ function hoconString(value: string): string {
  */
 const builtInAuthenticator = { mechanism: "password_based", backend: "built_in_database", user_id_type: "username" };
 
-/** The `NAME=value` lines for the container, sorted so the list is stable across runs. */
+/** The variables that carry a secret (the first-boot password, the cookie): only their lines are kept secret. */
+const secretNames = new Set(["EMQX_DASHBOARD__DEFAULT_PASSWORD", "EMQX_NODE__COOKIE"]);
+
+/** Whether a `NAME=value` line carries a secret. */
+export function isSecretEnvLine(line: string): boolean {
+    return secretNames.has(line.slice(0, line.indexOf("=")));
+}
+
+/** The `NAME=value` lines for the container, sorted by name, so the list is stable across runs and its shape does not depend on secret values. */
 export function renderEmqxEnv(input: EmqxEnvInput): string[] {
     // bin/emqx hands the node name and cookie to the Erlang VM as raw text, so they stay unquoted
     // (validation keeps them to characters that need no quoting).

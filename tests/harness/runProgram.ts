@@ -18,7 +18,7 @@ export interface RegisteredResource {
     /** `type::name` of the parent, "" for none. */
     parent: string;
     inputs: Record<string, unknown>;
-    /** Top-level inputs that reached the engine wrapped as secrets. */
+    /** Inputs that reached the engine wrapped as secrets: a key, or a list element such as `envs[3]`. */
     secretInputs: string[];
     /** `type::name` of the resources this one depends on. */
     dependsOn: string[];
@@ -69,7 +69,9 @@ async function main(): Promise<void> {
             custom: req.getCustom(),
             parent: urnToName.get(req.getParent()) ?? "",
             inputs: unwrapSecrets(raw),
-            secretInputs: Object.keys(raw).filter((k) => raw[k]?.[sigKey] === secretSig),
+            secretInputs: Object.entries(raw).flatMap(([key, value]: [string, any]) =>
+                value?.[sigKey] === secretSig ? [key] : Array.isArray(value) ? value.flatMap((item, i) => (item?.[sigKey] === secretSig ? [`${key}[${i}]`] : [])) : [],
+            ),
             dependsOn: req.getDependenciesList().map((urn: string) => urnToName.get(urn) ?? urn),
             deleteBeforeReplace: req.getDeletebeforereplace(),
             retainOnDelete: req.getRetainondelete() ?? false,
