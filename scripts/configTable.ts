@@ -1,0 +1,68 @@
+/**
+ * The README's configuration table, made from Pulumi.yaml (keys, defaults, descriptions) and the
+ * dev and prod stack files, so the two cannot drift: `npm run docs:config` rewrites it between
+ * its markers, and tests/configDocs.test.ts fails when the README holds anything else.
+ */
+import { readFileSync, writeFileSync } from "node:fs";
+import * as path from "node:path";
+import { parse } from "yaml";
+
+export const tableStart = "<!-- config-table:start (npm run docs:config writes it from Pulumi.yaml) -->";
+export const tableEnd = "<!-- config-table:end -->";
+
+/** The one key Pulumi.yaml cannot declare, being structured config; documented here instead. */
+const mqttUsersRow = {
+    key: "mqttUsers",
+    default: "none",
+    description:
+        "MQTT accounts, a list of `{username, password}` (structured config, so `Pulumi.yaml` cannot declare it). When it has entries, " +
+        "anonymous and unknown clients are refused, and every other account in EMQX's built-in database is deleted. Required unless " +
+        "`allowAnonymous`. Passwords at least 8 characters and secrets (`--path --secret`, unless `allowInsecureDefaults`); see below",
+};
+
+interface Declared {
+    type: string;
+    description: string;
+    default?: unknown;
+}
+
+const code = (value: unknown) => (value === "" ? '`""`' : `\`${String(value)}\``);
+
+/** The Markdown table, one row per key in Pulumi.yaml's order, mqttUsers after allowAnonymous. */
+export function renderConfigTable(root: string): string {
+    const read = (file: string) => parse(readFileSync(path.join(root, file), "utf8")) ?? {};
+    const project = read("Pulumi.yaml");
+    const namespace: string = project.name;
+    const stackValue = (file: string, key: string) => {
+        const config = read(file).config ?? {};
+        const fullKey = `${namespace}:${key}`;
+        return fullKey in config ? code(config[fullKey]) : "";
+    };
+    const rows = ["| key | default | dev | prod | meaning |", "|---|---|---|---|---|"];
+    for (const [key, declared] of Object.entries(project.config as Record<string, Declared>)) {
+        rows.push(`| \`${key}\` | ${code(declared.default)} | ${stackValue("Pulumi.dev.yaml", key)} | ${stackValue("Pulumi.prod.yaml", key)} | ${declared.description} |`);
+        if (key === "allowAnonymous") rows.push(`| \`${mqttUsersRow.key}\` | ${mqttUsersRow.default} | | | ${mqttUsersRow.description} |`);
+    }
+    return rows.join("\n");
+}
+
+/** The table the README holds between its markers. */
+export function readmeConfigTable(readme: string): string | undefined {
+    const start = readme.indexOf(tableStart);
+    const end = readme.indexOf(tableEnd);
+    return start < 0 || end < start ? undefined : readme.slice(start + tableStart.length, end).trim();
+}
+
+if (require.main === module) {
+    const root = path.resolve(__dirname, "..", "..");
+    const readmePath = path.join(root, "README.md");
+    const readme = readFileSync(readmePath, "utf8");
+    if (readmeConfigTable(readme) === undefined) {
+        process.stderr.write(`docs:config: README.md has no ${tableStart} … ${tableEnd} section\n`);
+        process.exit(1);
+    }
+    const before = readme.slice(0, readme.indexOf(tableStart) + tableStart.length);
+    const after = readme.slice(readme.indexOf(tableEnd));
+    writeFileSync(readmePath, `${before}\n${renderConfigTable(root)}\n${after}`);
+    process.stdout.write("README.md configuration table written from Pulumi.yaml\n");
+}
