@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { checkDashboard } from "../lib/dashboardCheck";
-import { syncMqttUsers } from "../lib/mqttUsers";
+import { listMqttUsers, syncMqttUsers } from "../lib/mqttUsers";
 import type { MqttUser } from "../lib/settings";
 
 /** Inputs of the MQTT accounts resource. */
@@ -22,8 +22,10 @@ export interface MqttUsersArgs {
 }
 
 type UsersInputs = pulumi.Unwrap<MqttUsersArgs>;
+/** State: the inputs, the account names, and the accounts EMQX holds that the stack does not list (after a refresh). */
+type UsersState = UsersInputs & { usernames: string[]; unlisted: string[] };
 
-async function sync(inputs: UsersInputs): Promise<UsersInputs & { usernames: string[] }> {
+async function sync(inputs: UsersInputs): Promise<UsersState> {
     const token = await checkDashboard({
         url: inputs.dashboardUrl,
         username: inputs.dashboardUsername,
@@ -36,7 +38,25 @@ async function sync(inputs: UsersInputs): Promise<UsersInputs & { usernames: str
     const result = await syncMqttUsers({ url: inputs.dashboardUrl, token, users: inputs.users, requestMs: 10_000 });
     const deleted = result.deleted.length > 0 ? ` (${result.deleted.join(", ")})` : "";
     console.log(`MQTT users: created ${result.created.length}, updated ${result.updated.length}, deleted ${result.deleted.length}${deleted}`);
-    return { ...inputs, usernames: inputs.users.map((u) => u.username) };
+    return { ...inputs, usernames: inputs.users.map((u) => u.username), unlisted: [] };
+}
+
+/**
+ * What EMQX holds now, for `pulumi refresh`: a listed account deleted elsewhere drops out of
+ * `users`, an account made elsewhere shows in `unlisted`, so the next `up` sees the drift and
+ * repairs it. A broker that does not answer (a removed container) leaves the state as it was:
+ * the new container's sync follows anyway.
+ */
+async function observe(id: string, state: UsersState): Promise<pulumi.dynamic.ReadResult> {
+    let existing: string[];
+    try {
+        const login = { url: state.dashboardUrl, username: state.dashboardUsername, password: state.dashboardPassword, containerName: state.containerName };
+        existing = await listMqttUsers({ url: state.dashboardUrl, token: await checkDashboard({ ...login, timeoutMs: 5000 }), requestMs: 5000 });
+    } catch {
+        return { id, props: state };
+    }
+    const configured = new Set(state.users.map((u) => u.username));
+    return { id, props: { ...state, users: state.users.filter((u) => existing.includes(u.username)), unlisted: existing.filter((name) => !configured.has(name)) } };
 }
 
 /** Serialized into the engine's dynamic-provider host: plain functions and node_modules only. */
@@ -44,10 +64,12 @@ const provider: pulumi.dynamic.ResourceProvider = {
     async create(inputs: UsersInputs) {
         return { id: "mqtt-users", outs: await sync(inputs) };
     },
-    async diff(_id: string, olds: UsersInputs, news: UsersInputs) {
+    async diff(_id: string, olds: UsersState, news: UsersInputs) {
         const keys: (keyof UsersInputs)[] = ["containerId", "dashboardUrl", "dashboardUsername", "dashboardPassword"];
-        return { changes: keys.some((key) => olds[key] !== news[key]) || JSON.stringify(olds.users) !== JSON.stringify(news.users) };
+        const drifted = (olds.unlisted ?? []).length > 0;
+        return { changes: drifted || keys.some((key) => olds[key] !== news[key]) || JSON.stringify(olds.users) !== JSON.stringify(news.users) };
     },
+    read: observe,
     async update(_id: string, _olds: UsersInputs, news: UsersInputs) {
         return { outs: await sync(news) };
     },
@@ -59,13 +81,14 @@ const provider: pulumi.dynamic.ResourceProvider = {
 /**
  * The stack's MQTT accounts in EMQX's built-in database, created or reset through the REST API
  * whenever the configuration or the container changes; every account the configuration does not
- * list is deleted. Its passwords stay secret in state.
+ * list is deleted. `pulumi refresh` sees accounts deleted or added behind its back, and the next
+ * `up` repairs them. Its passwords stay secret in state.
  */
 export class MqttUsers extends pulumi.dynamic.Resource {
     /** The account names, for people and for the check. */
     declare readonly usernames: pulumi.Output<string[]>;
 
     constructor(name: string, args: MqttUsersArgs, opts?: pulumi.CustomResourceOptions) {
-        super(provider, name, { ...args, usernames: undefined }, { ...opts, additionalSecretOutputs: ["users", "dashboardPassword"] }, "emqx", "MqttUsers");
+        super(provider, name, { ...args, usernames: undefined, unlisted: undefined }, { ...opts, additionalSecretOutputs: ["users", "dashboardPassword"] }, "emqx", "MqttUsers");
     }
 }

@@ -31,55 +31,65 @@ const pageSize = 100;
 /** 1,000 pages of 100: far more accounts than a stack configures, and a bound on the listing loop. */
 const maxPages = 1000;
 
+/** Where the REST API is and how to authenticate, with a per-request deadline in ms. */
+type ApiAccess = Pick<UserSyncOptions, "url" | "token" | "requestMs">;
+
+/** One REST call; `subject` names what it is for in an error: "MQTT user NAME" or "the MQTT user list". */
+async function call(api: ApiAccess, method: string, path: string, body: object | undefined, subject: string, accept: number[]) {
+    let response: Response;
+    let text: string;
+    try {
+        response = await fetch(`${api.url}${path}`, {
+            method,
+            headers: { authorization: `Bearer ${api.token}`, "content-type": "application/json" },
+            body: body && JSON.stringify(body),
+            signal: AbortSignal.timeout(api.requestMs),
+        });
+        text = await response.text();
+    } catch (err) {
+        throw new Error(`${method} ${path} for ${subject} failed: ${fetchFailure(err)}`);
+    }
+    if (response.status === 404 && text.includes("Authenticator")) {
+        throw new Error(`EMQX has no password_based:built_in_database authenticator, so MQTT accounts cannot be stored (HTTP 404 ${text.slice(0, 120)})`);
+    }
+    if (!accept.includes(response.status)) {
+        throw new Error(`${method} ${path} for ${subject} answered HTTP ${response.status} ${text.slice(0, 120)}`);
+    }
+    return { status: response.status, text };
+}
+
+/** Every account in the built-in database, page by page. */
+export async function listMqttUsers(api: ApiAccess): Promise<string[]> {
+    const existing: string[] = [];
+    for (let page = 1; page <= maxPages; page++) {
+        const { text } = await call(api, "GET", `${usersPath}?page=${page}&limit=${pageSize}`, undefined, "the MQTT user list", [200]);
+        const { data, meta } = JSON.parse(text) as { data: { user_id: string }[]; meta: { hasnext?: boolean } };
+        existing.push(...data.map((entry) => entry.user_id));
+        if (data.length < pageSize || meta.hasnext === false) break;
+    }
+    return existing;
+}
+
 /**
  * Creates each account, or sets its password when it exists (409), so running it twice changes
  * nothing; deletes every other account (404 means already gone). Throws one line naming the account.
  */
 export async function syncMqttUsers(options: UserSyncOptions): Promise<UserSyncResult> {
     const result: UserSyncResult = { created: [], updated: [], deleted: [] };
-    /** `subject` names what the call is for in an error: "MQTT user NAME" or "the MQTT user list". */
-    const call = async (method: string, path: string, body: object | undefined, subject: string, accept: number[]) => {
-        let response: Response;
-        let text: string;
-        try {
-            response = await fetch(`${options.url}${path}`, {
-                method,
-                headers: { authorization: `Bearer ${options.token}`, "content-type": "application/json" },
-                body: body && JSON.stringify(body),
-                signal: AbortSignal.timeout(options.requestMs),
-            });
-            text = await response.text();
-        } catch (err) {
-            throw new Error(`${method} ${path} for ${subject} failed: ${fetchFailure(err)}`);
-        }
-        if (response.status === 404 && text.includes("Authenticator")) {
-            throw new Error(`EMQX has no password_based:built_in_database authenticator, so MQTT accounts cannot be stored (HTTP 404 ${text.slice(0, 120)})`);
-        }
-        if (!accept.includes(response.status)) {
-            throw new Error(`${method} ${path} for ${subject} answered HTTP ${response.status} ${text.slice(0, 120)}`);
-        }
-        return { status: response.status, text };
-    };
-    const existing: string[] = [];
-    for (let page = 1; page <= maxPages; page++) {
-        const { text } = await call("GET", `${usersPath}?page=${page}&limit=${pageSize}`, undefined, "the MQTT user list", [200]);
-        const { data, meta } = JSON.parse(text) as { data: { user_id: string }[]; meta: { hasnext?: boolean; count?: number } };
-        existing.push(...data.map((entry) => entry.user_id));
-        if (data.length < pageSize || meta.hasnext === false) break;
-    }
+    const existing = await listMqttUsers(options);
     for (const user of options.users) {
         const userPath = `${usersPath}/${encodeURIComponent(user.username)}`;
-        const { status } = await call("POST", usersPath, { user_id: user.username, password: user.password }, `MQTT user ${user.username}`, [201, 409]);
+        const { status } = await call(options, "POST", usersPath, { user_id: user.username, password: user.password }, `MQTT user ${user.username}`, [201, 409]);
         if (status === 201) {
             result.created.push(user.username);
         } else {
-            await call("PUT", userPath, { password: user.password }, `MQTT user ${user.username}`, [200]);
+            await call(options, "PUT", userPath, { password: user.password }, `MQTT user ${user.username}`, [200]);
             result.updated.push(user.username);
         }
     }
     const wanted = new Set(options.users.map((user) => user.username));
     for (const username of existing.filter((name) => !wanted.has(name))) {
-        if ((await call("DELETE", `${usersPath}/${encodeURIComponent(username)}`, undefined, `MQTT user ${username}`, [204, 404])).status === 204) {
+        if ((await call(options, "DELETE", `${usersPath}/${encodeURIComponent(username)}`, undefined, `MQTT user ${username}`, [204, 404])).status === 204) {
             result.deleted.push(username);
         }
     }

@@ -60,4 +60,30 @@ describe("MQTT accounts provider, as the engine loads it (against a stand-in ans
         await provider.delete("mqtt-users", inputs);
         assert.deepEqual([...api.users.keys()], ["sensor"]);
     });
+
+    it("refresh sees an account deleted in the dashboard, and the next up puts it back", async () => {
+        const state = (await provider.update("mqtt-users", inputs, inputs)).outs!;
+        api.users.delete("app");
+        const refreshed = (await provider.read("mqtt-users", state)).props!;
+        assert.deepEqual(refreshed.users.map((u: { username: string }) => u.username), ["sensor"]);
+        assert.equal((await provider.diff("mqtt-users", refreshed, inputs)).changes, true);
+        await provider.update("mqtt-users", refreshed, inputs);
+        assert.deepEqual([...api.users.keys()].sort(), ["app", "sensor"]);
+    });
+
+    it("refresh sees an account made behind the stack's back, and the next up deletes it", async () => {
+        const state = (await provider.update("mqtt-users", inputs, inputs)).outs!;
+        api.users.set("intruder", "made-in-the-dashboard");
+        const refreshed = (await provider.read("mqtt-users", state)).props!;
+        assert.deepEqual(refreshed.unlisted, ["intruder"]);
+        assert.equal((await provider.diff("mqtt-users", refreshed, inputs)).changes, true);
+        await provider.update("mqtt-users", refreshed, inputs);
+        assert.equal(api.users.has("intruder"), false);
+        assert.equal((await provider.diff("mqtt-users", (await provider.read("mqtt-users", state)).props!, inputs)).changes, false, "no drift, no change");
+    });
+
+    it("refresh leaves the state as it was when the broker does not answer (its container is gone)", async () => {
+        const state = { ...inputs, dashboardUrl: "http://127.0.0.1:1", usernames: ["sensor", "app"], unlisted: [] };
+        assert.deepEqual((await provider.read("mqtt-users", state)).props, state);
+    });
 });

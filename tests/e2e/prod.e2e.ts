@@ -103,6 +103,20 @@ describe("prod-shaped stack, for real", { concurrency: 1 }, () => {
         await roundTrip({ url: mqttUrl, ...sensor });
     });
 
+    it("`pulumi refresh` sees an account deleted in the dashboard, and the next `up` restores it", async () => {
+        const token = await requestToken(dashboardUrl, "admin", dashboard.second, 5000);
+        const deleted = await fetch(`${dashboardUrl}/api/v5/authentication/password_based:built_in_database/users/${sensor.username}`, {
+            method: "DELETE",
+            headers: { authorization: `Bearer ${token}` },
+        });
+        assert.equal(deleted.status, 204);
+        assert.ok([4, 5].includes((await refusal({ url: mqttUrl, ...sensor }))!), "the deleted account is refused");
+        await stack.refresh({});
+        const result = await up(stack);
+        assert.match(result.output, /MQTT users: created 1, updated 0, deleted 0/);
+        await roundTrip({ url: mqttUrl, ...sensor });
+    });
+
     it("serves the stack's own TLS certificate on 8883's port, verified against its CA", async (t) => {
         await stack.setConfig("tlsCertificate", { value: pki.cert });
         await stack.setConfig("tlsPrivateKey", { value: pki.key, secret: true });
