@@ -1,6 +1,7 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { assertNofileGranted } from "../lib/dockerEngine";
+import { containerLimits, emqxHealthcheck, type TlsFiles, tlsFilePaths, tlsUploads } from "../lib/containerSpec";
 import { isSecretEnvLine, renderEmqxEnv } from "../lib/emqxEnv";
 import type { PortBinding } from "../lib/settings";
 
@@ -14,9 +15,6 @@ export interface BrokerTls {
     caCertificate: string;
 }
 
-/** Where the uploaded TLS files land: next to the image's own test certificates, owned by the emqx user (uid 1000). */
-const certsDir = "/opt/emqx/etc/certs";
-const emqxUid = "1000";
 
 /** Inputs of one EMQX broker container. */
 export interface BrokerArgs {
@@ -93,78 +91,31 @@ export class Broker extends pulumi.ComponentResource {
         const data = volume("data");
         const log = volume("log");
 
-        const tls = args.tls;
-        const tlsFiles = tls && {
-            certfile: `${certsDir}/stack-cert.pem`,
-            keyfile: `${certsDir}/stack-key.pem`,
-            cacertfile: tls.caCertificate ? `${certsDir}/stack-cacert.pem` : undefined,
-        };
         const firstBoot = new pulumi.Stash(`${name}-first-boot-password`, { input: args.dashboardPassword }, { parent: this });
         this.firstBootPassword = pulumi.secret(firstBoot.output as pulumi.Output<string>);
-        const envInput = (firstBootPassword: string, nodeCookie: string | undefined) =>
-            renderEmqxEnv({
-                nodeName: args.nodeName,
-                logLevel: args.logLevel,
-                dashboardUsername: args.dashboardUsername,
-                firstBootPassword,
-                nodeCookie,
-                builtInAuthentication: args.requireMqttCredentials,
-                tlsFiles,
-            });
-        // Only the lines that carry a secret stay secret, so `pulumi preview` shows what else changed.
-        const env = pulumi.all([this.firstBootPassword, args.nodeCookie]).apply(([password, cookie]) => envInput(password, cookie));
-        const envShape = envInput("", args.nodeCookie === undefined ? undefined : "");
-        const envs = envShape.map((line, i) => (isSecretEnvLine(line) ? env[i] : pulumi.unsecret(env[i])));
-        // The key travels inside `uploads`, so the whole list is a secret; only the emqx user may read the key.
-        const uploads =
-            tls &&
-            pulumi.secret(
-                pulumi.output(tls.privateKey).apply((privateKey) =>
-                    [
-                        { file: tlsFiles!.certfile, content: tls.certificate, permissions: "0444" },
-                        { file: tlsFiles!.keyfile, content: privateKey, permissions: "0400" },
-                        ...(tlsFiles!.cacertfile ? [{ file: tlsFiles!.cacertfile, content: tls.caCertificate, permissions: "0444" }] : []),
-                    ].map((upload) => ({ ...upload, owner: emqxUid, group: emqxUid })),
-                ),
-            );
-        // Before the container is made or changed, a throwaway container of the same image proves the
-        // daemon grants the open-file limit: otherwise runc fails it with "error setting rlimit".
-        const nofileProbe =
-            args.nofileLimit > 0
-                ? new pulumi.ResourceHook(`${name}-nofile-probe`, async (hook) => {
-                      const labels = Object.fromEntries(args.labels.map((l) => [l.label, l.value]));
-                      await assertNofileGranted(String(hook.newInputs?.image), args.nofileLimit, labels, (line) => void pulumi.log.info(line, this));
-                  })
-                : undefined;
+        const tls = args.tls;
+        const tlsFiles = tls && tlsFilePaths(tls.caCertificate !== "");
+        // The key travels inside `uploads`, so the whole list is a secret.
+        const uploads = tls && pulumi.secret(pulumi.output(tls.privateKey).apply((privateKey) => tlsUploads(tlsFiles!, { ...tls, privateKey })));
+        const nofileProbe = args.nofileLimit > 0 ? this.nofileProbe(name, args) : undefined;
         this.container = new docker.Container(
             name,
             {
                 name: args.containerName,
                 image: image.imageId,
                 restart: args.restart,
-                envs,
+                envs: this.environment(args, tlsFiles),
                 uploads,
-                networksAdvanced: [
-                    { name: args.networkName, ipv4Address: args.containerIp, aliases: [args.nodeName.split("@")[1]] },
-                ],
+                networksAdvanced: [{ name: args.networkName, ipv4Address: args.containerIp, aliases: [args.nodeName.split("@")[1]] }],
                 ports: args.ports.map((p) => ({ internal: p.containerPort, external: p.hostPort, ip: p.hostIp, protocol: "tcp" })),
                 volumes: [
                     { volumeName: data.name, containerPath: "/opt/emqx/data" },
                     { volumeName: log.name, containerPath: "/opt/emqx/log" },
                 ],
-                healthcheck: {
-                    tests: ["CMD", "/opt/emqx/bin/emqx", "ctl", "status"],
-                    interval: "5s",
-                    timeout: "25s",
-                    retries: 5,
-                },
+                healthcheck: emqxHealthcheck,
                 // Readiness is proven by the post-deploy MQTT check, which notices it sooner than a 5 s health poll.
                 wait: false,
-                memory: args.memoryMb > 0 ? args.memoryMb : undefined,
-                ulimits: args.nofileLimit > 0 ? [{ name: "nofile", soft: args.nofileLimit, hard: args.nofileLimit }] : undefined,
-                logDriver: args.logMaxSize ? "json-file" : undefined,
-                logOpts: args.logMaxSize ? { "max-size": args.logMaxSize, "max-file": String(args.logMaxFiles) } : undefined,
-                securityOpts: args.noNewPrivileges ? ["no-new-privileges:true"] : undefined,
+                ...containerLimits(args),
                 labels: args.labels,
             },
             // The fixed name, IP and host ports cannot be held by two containers at once.
@@ -174,5 +125,30 @@ export class Broker extends pulumi.ComponentResource {
         this.containerIp = pulumi.output(args.containerIp);
         this.volumeNames = pulumi.all([data.name, log.name]);
         this.registerOutputs({ containerName: this.containerName, containerIp: this.containerIp, volumeNames: this.volumeNames });
+    }
+
+    /** EMQX's environment, in which only the lines that carry a secret stay secret, so `pulumi preview` shows what else changed. */
+    private environment(args: BrokerArgs, tlsFiles: TlsFiles | undefined): pulumi.Output<string>[] {
+        const render = (firstBootPassword: string, nodeCookie: string | undefined) =>
+            renderEmqxEnv({
+                nodeName: args.nodeName,
+                logLevel: args.logLevel,
+                dashboardUsername: args.dashboardUsername,
+                firstBootPassword,
+                nodeCookie,
+                builtInAuthentication: args.requireMqttCredentials,
+                tlsFiles,
+            });
+        const env = pulumi.all([this.firstBootPassword, args.nodeCookie]).apply(([password, cookie]) => render(password, cookie));
+        const shape = render("", args.nodeCookie === undefined ? undefined : "");
+        return shape.map((line, i) => (isSecretEnvLine(line) ? env[i] : pulumi.unsecret(env[i])));
+    }
+
+    /** Before the container is made or changed, a throwaway container of the same image proves the daemon grants the open-file limit. */
+    private nofileProbe(name: string, args: BrokerArgs): pulumi.ResourceHook {
+        return new pulumi.ResourceHook(`${name}-nofile-probe`, async (hook) => {
+            const labels = Object.fromEntries(args.labels.map((l) => [l.label, l.value]));
+            await assertNofileGranted(String(hook.newInputs?.image), args.nofileLimit, labels, (line) => void pulumi.log.info(line, this));
+        });
     }
 }

@@ -148,6 +148,35 @@ function classifyError(err: Error & { code?: string | number }): AttemptFailure 
     return { kind: "connect", retryable: true, detail: err.code ?? err.message };
 }
 
+/** MQTT.js options of a one-shot check client that gives up after `budgetMs`. */
+function clientOptions(options: MqttCheckOptions, budgetMs: number, clientId: string): mqtt.IClientOptions {
+    return {
+        clientId,
+        protocolVersion: options.protocolVersion ?? 4,
+        username: options.username,
+        password: options.password,
+        ca: options.ca,
+        cert: options.cert,
+        key: options.key,
+        servername: options.servername,
+        rejectUnauthorized: !options.insecure,
+        reconnectPeriod: 0,
+        connectTimeout: budgetMs + 1000,
+        clean: true,
+        keepalive: 30,
+        // MQTT.js otherwise pre-builds 65,536 two-byte buffers on the first write: 40 ms of a one-shot check.
+        writeCache: false,
+    };
+}
+
+/** The SUBACK's verdict: undefined when granted, else what refused it. MQTT.js reports a refused grant (0x80 and up) as an error carrying the packet. */
+function subscribeRefusal(err: Error | null, granted: { qos: number }[] | undefined): string | undefined {
+    const refused = (err as { packet?: { granted?: number[] } } | null)?.packet?.granted?.[0];
+    const code = refused ?? granted?.[0]?.qos;
+    if (!err && code !== undefined && code < 128) return undefined;
+    return code !== undefined ? `code ${code}` : (err?.message ?? "no grant");
+}
+
 /** One connect, subscribe, publish, receive cycle within `budgetMs`; resolves to the round trip. */
 function attempt(options: MqttCheckOptions, budgetMs: number, topic: string, clientId: string): Promise<number> {
     return new Promise((resolve, reject) => {
@@ -159,23 +188,7 @@ function attempt(options: MqttCheckOptions, budgetMs: number, topic: string, cli
         // Declared before the closures that use it: Pulumi's function serializer cannot follow
         // a variable that a closure reaches before its declaration.
         let timer: NodeJS.Timeout | undefined = undefined;
-        const client = openClient(options.url, {
-            clientId,
-            protocolVersion: options.protocolVersion ?? 4,
-            username: options.username,
-            password: options.password,
-            ca: options.ca,
-            cert: options.cert,
-            key: options.key,
-            servername: options.servername,
-            rejectUnauthorized: !options.insecure,
-            reconnectPeriod: 0,
-            connectTimeout: budgetMs + 1000,
-            clean: true,
-            keepalive: 30,
-            // MQTT.js otherwise pre-builds 65,536 two-byte buffers on the first write: 40 ms of a one-shot check.
-            writeCache: false,
-        });
+        const client = openClient(options.url, clientOptions(options, budgetMs, clientId));
         const finish = (outcome: { roundTripMs: number } | AttemptFailure) => {
             if (settled) return;
             settled = true;
@@ -213,12 +226,9 @@ function attempt(options: MqttCheckOptions, budgetMs: number, topic: string, cli
         client.on("connect", () => {
             stage = "subscribing";
             client.subscribe(topic, { qos: 1 }, (err, granted) => {
-                // MQTT.js reports a refused grant (0x80 and up) as an error carrying the SUBACK packet.
-                const refused = (err as { packet?: { granted?: number[] } } | null)?.packet?.granted?.[0];
-                const code = refused ?? granted?.[0]?.qos;
-                if (err || code === undefined || code >= 128) {
-                    const detail = code !== undefined ? `code ${code}` : (err?.message ?? "no grant");
-                    finish({ kind: "subscribe", retryable: false, detail });
+                const refusal = subscribeRefusal(err, granted);
+                if (refusal) {
+                    finish({ kind: "subscribe", retryable: false, detail: refusal });
                     return;
                 }
                 stage = "waiting";

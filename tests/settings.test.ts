@@ -6,7 +6,7 @@ import { after, describe, it } from "node:test";
 import { endpointsFor } from "../lib/endpoints";
 import { ConfigError, parseSettings, type Settings } from "../lib/settings";
 import { makeTempPki } from "./brokers/certificates";
-import { type ConfigValue, stackConfig } from "./harness/stackFiles";
+import { type ConfigValue, declaredConfig, stackConfig } from "./harness/stackFiles";
 
 function parse(stack: string, overrides: Record<string, ConfigValue | null> = {}, now?: Date): Settings {
     const { values, secretKeys } = stackConfig(stack, overrides);
@@ -251,6 +251,15 @@ describe("one line per bad value, naming the key", () => {
             const found = problems(stack, overrides);
             assert.equal(found.length, 1, found.join("\n"));
             assert.match(found[0], message);
+        });
+    }
+});
+
+describe("a declared key that reaches the program unset", () => {
+    const optional = new Set(["dashboardPassword", "nodeCookie", "tlsPrivateKey"]);
+    for (const key of Object.keys(declaredConfig()).filter((k) => !optional.has(k))) {
+        it(`${key}: one line that says so`, () => {
+            assert.deepEqual(problems("prod", { ...prodSecrets, [key]: null }), [`emqx:${key} is not set (Pulumi.yaml declares its default)`]);
         });
     }
 });

@@ -1,0 +1,45 @@
+/** The broker container's plain settings: TLS files and their uploads, limits, health check. No Pulumi. */
+
+/** Where the uploaded TLS files land: next to the image's own test certificates. */
+const certsDir = "/opt/emqx/etc/certs";
+/** EMQX runs as uid and gid 1000; its files must be its own. */
+const emqxUid = "1000";
+
+/** Paths inside the container of the broker's own certificate, key and CA. */
+export interface TlsFiles {
+    certfile: string;
+    keyfile: string;
+    cacertfile?: string;
+}
+
+/** The files EMQX's TLS listeners read; the CA only when there is one. */
+export function tlsFilePaths(withCa: boolean): TlsFiles {
+    return {
+        certfile: `${certsDir}/stack-cert.pem`,
+        keyfile: `${certsDir}/stack-key.pem`,
+        cacertfile: withCa ? `${certsDir}/stack-cacert.pem` : undefined,
+    };
+}
+
+/** The uploads that put the PEM text in place, owned by the emqx user; the key readable by it alone. */
+export function tlsUploads(files: TlsFiles, pem: { certificate: string; privateKey: string; caCertificate: string }) {
+    return [
+        { file: files.certfile, content: pem.certificate, permissions: "0444" },
+        { file: files.keyfile, content: pem.privateKey, permissions: "0400" },
+        ...(files.cacertfile ? [{ file: files.cacertfile, content: pem.caCertificate, permissions: "0444" }] : []),
+    ].map((upload) => ({ ...upload, owner: emqxUid, group: emqxUid }));
+}
+
+/** What limits the container: memory, open files, log rotation, privilege escalation (0 or "" leaves Docker's default). */
+export function containerLimits(limits: { memoryMb: number; nofileLimit: number; logMaxSize: string; logMaxFiles: number; noNewPrivileges: boolean }) {
+    return {
+        memory: limits.memoryMb > 0 ? limits.memoryMb : undefined,
+        ulimits: limits.nofileLimit > 0 ? [{ name: "nofile", soft: limits.nofileLimit, hard: limits.nofileLimit }] : undefined,
+        logDriver: limits.logMaxSize ? "json-file" : undefined,
+        logOpts: limits.logMaxSize ? { "max-size": limits.logMaxSize, "max-file": String(limits.logMaxFiles) } : undefined,
+        securityOpts: limits.noNewPrivileges ? ["no-new-privileges:true"] : undefined,
+    };
+}
+
+/** EMQX's documented container health check (its compose file's timings). */
+export const emqxHealthcheck = { tests: ["CMD", "/opt/emqx/bin/emqx", "ctl", "status"], interval: "5s", timeout: "25s", retries: 5 };
