@@ -6,7 +6,7 @@ import { Network } from "./components/network";
 import { PostDeployCheck } from "./components/postDeployCheck";
 import { endpointsFor } from "./lib/endpoints";
 import { ownershipLabels } from "./lib/labels";
-import { loadStackSettings } from "./lib/stackConfig";
+import { loadStackSettings } from "./lib/loadStackSettings";
 
 // 1. Configuration: validated in full before any resource is declared.
 const settings = loadStackSettings();

@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { checkDashboard } from "../lib/dashboardCheck";
-import { listMqttUsers, syncMqttUsers } from "../lib/mqttUsers";
+import { listMqttUsers, syncMqttUsers } from "../lib/mqttAccountSync";
 import type { MqttUser } from "../lib/settings";
 
 /** Inputs of the MQTT accounts resource. */

@@ -2,7 +2,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { login } from "../lib/dashboardCheck";
-import { syncMqttUsers } from "../lib/mqttUsers";
+import { syncMqttUsers } from "../lib/mqttAccountSync";
 import { type FakeEmqxApi, startFakeEmqxApi } from "./brokers/emqxApi";
 
 const admin = { username: "admin", password: "long-enough-pw" };
