@@ -9,7 +9,7 @@ import { parseIpv4 } from "./ipv4";
 export interface ConfigSource {
     /** The raw text of a key of this project's namespace, or undefined when unset. */
     get(key: string): string | undefined;
-    /** Whether the stack stores the key encrypted (`pulumi config set --secret`); asked of mqttUsers only. */
+    /** Whether the stack stores the key encrypted (`pulumi config set --secret`). */
     isSecret(key: string): boolean;
 }
 

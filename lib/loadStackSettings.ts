@@ -2,11 +2,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { ConfigError, type MqttUser, parseSettings, type Settings } from "./settings";
 
-// Pulumi.yaml declares the secret keys `secret: true`, so the CLI refuses them in plain text. It
-// cannot declare the structured mqttUsers, and the SDK has no public way to ask whether a key is
-// stored encrypted: its own Config.get uses isConfigSecret, exported but left out of the typings.
-// This one check of mqttUsers is its only use; without it, plain-text account passwords would sit
-// in a stack file unnoticed.
+// isConfigSecret is exported by the runtime but left out of its typings; Config.get uses it to warn.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { isConfigSecret } = require("@pulumi/pulumi/runtime/config") as { isConfigSecret(key: string): boolean };
 

@@ -132,27 +132,27 @@ export function dashboardPasswordProblem(password: string): string | undefined {
 }
 
 /**
- * `dashboardPassword` and `nodeCookie`. Outside dev (`strict`) each must be set, not EMQX's
- * well-known default, and long enough; dev may leave both to EMQX's defaults. That they are
- * stored encrypted is the CLI's rule (`secret: true` in Pulumi.yaml).
+ * `dashboardPassword` and `nodeCookie`. Outside dev (`strict`) each must be a secret, not EMQX's
+ * well-known default, and long enough; dev may leave the cookie to EMQX.
  */
 export function validateSecrets(r: ConfigReader, strict: boolean): { dashboardPassword: string; nodeCookie: string | undefined } {
     const secret = (key: string, emqxDefault: string): string => {
         const value = r.source.get(key) ?? "";
-        const problem = secretProblem(key, value, emqxDefault, strict);
+        const problem = secretProblem(r, key, value, emqxDefault, strict);
         if (problem) r.fail(key, problem);
         return value;
     };
-    const dashboardPassword = !r.source.get("dashboardPassword") && !strict ? "public" : secret("dashboardPassword", "public");
+    const dashboardPassword = secret("dashboardPassword", "public");
     const nodeCookie = !r.source.get("nodeCookie") && !strict ? undefined : secret("nodeCookie", "emqxsecretcookie");
     return { dashboardPassword, nodeCookie };
 }
 
-function secretProblem(key: string, value: string, emqxDefault: string, strict: boolean): string | undefined {
+function secretProblem(r: ConfigReader, key: string, value: string, emqxDefault: string, strict: boolean): string | undefined {
     const setCommand = `pulumi config set --secret ${key} <value>`;
     if (value === "") return `is not set; run \`${setCommand}\``;
     if (key === "nodeCookie" && !/^[A-Za-z0-9_-]+$/.test(value)) return `may hold only letters, digits, "_" and "-" (bin/emqx passes it to Erlang unquoted)`;
     if (!strict) return undefined;
+    if (!r.source.isSecret(key)) return `is stored in plain text; set it again with \`${setCommand}\``;
     if (value === emqxDefault) return `is EMQX's well-known default; choose your own with \`${setCommand}\``;
     if (value.length < minSecretLength) return `is shorter than ${minSecretLength} characters; choose a longer one with \`${setCommand}\``;
     const rule = key === "dashboardPassword" ? dashboardPasswordProblem(value) : undefined;
@@ -233,6 +233,9 @@ export function validateTls(r: ConfigReader, strict: boolean, now: Date, warning
     const privateKey = r.source.get("tlsPrivateKey") ?? "";
     const caCertificate = r.text("tlsCaCertificate");
     if (certificate && privateKey) {
+        if (strict && !r.source.isSecret("tlsPrivateKey")) {
+            r.fail("tlsPrivateKey", "is stored in plain text; set it again with `pulumi config set --secret tlsPrivateKey < key.pem`");
+        }
         const pem = { certificate, privateKey, caCertificate };
         const facts = inspectTls(pem, now, (key, message) => {
             r.fail(key, message);

@@ -54,11 +54,10 @@ describe("secrets outside dev", () => {
         });
     }
 
-    it("leaves plain-text secrets to the CLI: Pulumi.yaml declares them `secret: true`, which refuses the stack first", () => {
-        for (const key of ["dashboardPassword", "nodeCookie", "tlsPrivateKey"]) {
-            assert.equal(declaredConfig()[key].secret, true, key);
-            assert.throws(() => parse("prod", { ...prodSecrets, [key]: "long-enough-pw1" }), { message: `Stack 'prod' with configuration key '${key}' must be encrypted as it's secret` });
-        }
+    it("refuses a secret stored in plain text", () => {
+        assert.deepEqual(problems("prod", { ...prodSecrets, dashboardPassword: "long-enough-pw" }), [
+            "emqx:dashboardPassword is stored in plain text; set it again with `pulumi config set --secret dashboardPassword <value>`",
+        ]);
     });
 
     it("refuses EMQX's default cookie and one bin/emqx would mangle", () => {
@@ -211,13 +210,14 @@ describe("TLS certificate", () => {
         assert.match(problems("prod", { ...prodSecrets, ...tls }, inTenDays)[0], /^emqx:tlsCertificate expired on /);
     });
 
-    it("refuses half a pair and a CA alone", () => {
+    it("refuses half a pair, a CA alone, and a key in plain text", () => {
         assert.deepEqual(problems("prod", { ...prodSecrets, tlsCertificate: tls.tlsCertificate }), [
             "emqx:tlsPrivateKey is not set; emqx:tlsCertificate and emqx:tlsPrivateKey go together",
         ]);
         assert.deepEqual(problems("prod", { ...prodSecrets, tlsCaCertificate: pki.ca }), [
             "emqx:tlsCaCertificate is set without emqx:tlsCertificate and emqx:tlsPrivateKey",
         ]);
+        assert.match(problems("prod", { ...prodSecrets, ...tls, tlsPrivateKey: pki.key })[0], /^emqx:tlsPrivateKey is stored in plain text/);
     });
 });
 

@@ -9,7 +9,7 @@ export const repoRoot = path.resolve(__dirname, "..", "..", "..");
 export type ConfigValue = string | { secret: string };
 
 /** Project config keys declared in Pulumi.yaml, with type and default. */
-export function declaredConfig(): Record<string, { type: string; description?: string; default?: unknown; secret?: boolean }> {
+export function declaredConfig(): Record<string, { type: string; description?: string; default?: unknown }> {
     const project = parse(readFileSync(path.join(repoRoot, "Pulumi.yaml"), "utf8"));
     return project.config;
 }
@@ -46,11 +46,6 @@ export function stackConfig(stack: string, overrides: Record<string, ConfigValue
     );
     const refusal = missingKeysError(stack, missing);
     if (refusal) throw new Error(refusal);
-    // And a key declared `secret: true` must be stored encrypted.
-    for (const key of Object.keys(declared).filter((k) => declared[k].secret)) {
-        const plain = typeof overrides[key] === "string" || (`${namespace}:${key}` in stackValues && typeof stackValues[`${namespace}:${key}`] !== "object");
-        if (plain) throw new Error(`Stack '${stack}' with configuration key '${key}' must be encrypted as it's secret`);
-    }
     for (const [key, decl] of Object.entries(declared)) {
         if (decl.default !== undefined) values[`${namespace}:${key}`] = String(decl.default);
     }
