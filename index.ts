@@ -37,16 +37,11 @@ const dashboardPassword = new DashboardPassword("dashboard-password", {
     timeoutSeconds: settings.checkTimeoutSeconds,
 });
 
-const dashboardLogin = {
-    dashboardUrl: endpoints.dashboardUrl,
-    dashboardUsername: settings.dashboardUsername,
-    dashboardPassword: settings.dashboardPassword,
-    containerName: broker.containerName,
-    timeoutSeconds: settings.checkTimeoutSeconds,
-    containerId: broker.container.id,
-};
+// The REST API work after the container: which dashboard and login, and which container it waits for.
+const dashboardApi = { dashboardUrl: endpoints.dashboardUrl, dashboardUsername: settings.dashboardUsername, dashboardPassword: settings.dashboardPassword };
+const afterContainer = { containerId: broker.container.id, containerName: broker.containerName, timeoutSeconds: settings.checkTimeoutSeconds };
 const users = requireMqttCredentials
-    ? new MqttUsers("mqtt-users", { users: settings.mqttUsers, ...dashboardLogin }, { dependsOn: [dashboardPassword] })
+    ? new MqttUsers("mqtt-users", { users: settings.mqttUsers, ...dashboardApi, ...afterContainer }, { dependsOn: [dashboardPassword] })
     : undefined;
 
 // 3. Proof: the deploy only succeeds once an MQTT message makes the round trip (as the first
@@ -55,7 +50,8 @@ const users = requireMqttCredentials
 new PostDeployCheck(
     "post-deploy-check",
     {
-        ...dashboardLogin,
+        ...dashboardApi,
+        ...afterContainer,
         url: endpoints.mqttUrl,
         username: settings.mqttUsernames[0],
         password: requireMqttCredentials ? settings.mqttUsers.apply((list) => list[0].password) : undefined,

@@ -18,14 +18,14 @@ export interface BrokerTls {
 
 /** Inputs of one EMQX broker container. */
 export interface BrokerArgs {
-    /** Pinned image reference, e.g. emqx/emqx:5.1.4. */
-    image: string;
+    /** Pinned image reference, e.g. emqx/emqx:5.1.4 (or the name of an image another resource builds). */
+    image: pulumi.Input<string>;
     /** Docker container name (the seed's `ai4e_emqx`). */
     containerName: string;
     /** Docker network to join; pass the network component's output so the container waits for it. */
     networkName: pulumi.Input<string>;
     /** Fixed IPv4 address on that network. */
-    containerIp: string;
+    containerIp: pulumi.Input<string>;
     /** Docker restart policy. */
     restart: string;
     /** Erlang node name, name@host; its host part also becomes the container's network alias. */

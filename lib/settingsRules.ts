@@ -124,7 +124,7 @@ export function validateCheckHost(r: ConfigReader): string {
  * printable ASCII characters of at least two kinds (letters, digits, other). The stack changes a
  * password through that API, so a password EMQX would refuse is refused before deploying.
  */
-export function dashboardPasswordProblem(password: string): string | undefined {
+function dashboardPasswordProblem(password: string): string | undefined {
     if (password.length < minSecretLength || password.length > 64) return `must be ${minSecretLength} to 64 characters long`;
     if (!/^[\x21-\x7e]+$/.test(password)) return "may hold only printable ASCII characters, without spaces";
     const kinds = [/[A-Za-z]/, /[0-9]/, /[^A-Za-z0-9]/].filter((kind) => kind.test(password)).length;
