@@ -25,6 +25,17 @@ describe("npm run check", () => {
     before(async () => (broker = await startMosquitto({ users: { u: "good-password" } })));
     after(() => broker.stop());
 
+    it("runs the same through bin/emqx-check, without npm", async () => {
+        const bin = path.join(__dirname, "..", "..", "bin", "emqx-check");
+        const out = await new Promise<{ code: number; stdout: string }>((resolve) =>
+            execFile(bin, ["--url", `mqtt://127.0.0.1:${broker.port}`, "--username", "u", "--timeout", "5"], { env: { ...process.env, MQTT_PASSWORD: "good-password" } }, (err, stdout) =>
+                resolve({ code: err ? ((err as { code?: number }).code ?? -1) : 0, stdout }),
+            ),
+        );
+        assert.equal(out.code, 0);
+        assert.match(out.stdout, /^ok: mqtt:\/\/127\.0\.0\.1:\d+ round trip/);
+    });
+
     it("exits 0 with a one-line summary that gives the round trip", async () => {
         const r = await runCli(["--url", `mqtt://127.0.0.1:${broker.port}`, "--username", "u", "--password", "good-password", "--timeout", "5"]);
         assert.equal(r.code, 0, r.stderr);
