@@ -4,7 +4,8 @@ import { DashboardPassword } from "./components/dashboardPassword";
 import { MqttUsers } from "./components/mqttUsers";
 import { Network } from "./components/network";
 import { PostDeployCheck } from "./components/postDeployCheck";
-import { endpointsFor } from "./lib/endpoints";
+import { type ClusterNode, clusterLayout } from "./lib/clusterLayout";
+import { endpointsFor, listenerUrl } from "./lib/endpoints";
 import { ownershipLabels } from "./lib/labels";
 import { loadStackSettings } from "./lib/loadStackSettings";
 
@@ -19,13 +20,31 @@ const endpoints = endpointsFor(settings.ports, settings.checkHost);
 const network = new Network("network", { name: settings.networkName, subnet: settings.subnet, labels });
 
 const requireMqttCredentials = settings.mqttUsernames.length > 0;
-const broker = new Broker("emqx", {
-    ...settings,
-    networkName: network.name,
-    volumePrefix: `${project}-${stack}-emqx`,
-    labels,
-    requireMqttCredentials,
+// One broker, or a cluster whose node 1 is that same broker and whose nodes all seed from node 1;
+// each node's container waits for the one before it to serve, so a rolling change keeps N-1 up.
+const layout = clusterLayout(settings);
+const nodeUrls = (node: ClusterNode) => ({
+    mqttUrl: listenerUrl(node.ports, settings.checkHost, "mqttPort", "mqtt"),
+    dashboardUrl: listenerUrl(node.ports, settings.checkHost, "dashboardPort", "http"),
 });
+const brokers: Broker[] = [];
+for (const node of layout) {
+    brokers.push(
+        new Broker(node.resourceName, {
+            ...settings,
+            ...node,
+            clusterSeeds: layout.length > 1 ? [layout[0].nodeName] : undefined,
+            readiness: layout.length > 1 ? { ...nodeUrls(node), timeoutSeconds: settings.checkTimeoutSeconds } : undefined,
+            rollAfter: brokers[brokers.length - 1]?.ready,
+            networkName: network.name,
+            volumePrefix: `${project}-${stack}-emqx${node.volumeSuffix}`,
+            labels,
+            requireMqttCredentials,
+        }),
+    );
+}
+const broker = brokers[0];
+const nodes = layout.map((node, i) => ({ nodeName: node.nodeName, containerName: brokers[i].containerName, containerIp: node.containerIp, ...nodeUrls(node) }));
 
 const dashboardPassword = new DashboardPassword("dashboard-password", {
     dashboardUrl: endpoints.dashboardUrl,
@@ -39,7 +58,11 @@ const dashboardPassword = new DashboardPassword("dashboard-password", {
 
 // The REST API work after the container: which dashboard and login, and which container it waits for.
 const dashboardApi = { dashboardUrl: endpoints.dashboardUrl, dashboardUsername: settings.dashboardUsername, dashboardPassword: settings.dashboardPassword };
-const afterContainer = { containerId: broker.container.id, containerName: broker.containerName, timeoutSeconds: settings.checkTimeoutSeconds };
+const afterContainer = {
+    containerId: pulumi.all(brokers.map((b) => b.container.id)).apply((ids) => ids.join(",")),
+    containerName: broker.containerName,
+    timeoutSeconds: settings.checkTimeoutSeconds,
+};
 const users = requireMqttCredentials
     ? new MqttUsers("mqtt-users", { users: settings.mqttUsers, ...dashboardApi, ...afterContainer }, { dependsOn: [dashboardPassword] })
     : undefined;
@@ -59,6 +82,7 @@ new PostDeployCheck(
         tlsUrl: settings.tls && endpoints.mqttsUrl,
         tlsCa: settings.tls?.caCertificate || undefined,
         tlsServerName: settings.tls?.serverName,
+        cluster: layout.length > 1 ? nodes.map(({ nodeName, mqttUrl }) => ({ nodeName, mqttUrl })) : undefined,
     },
     { dependsOn: [dashboardPassword, ...(users ? [users] : [])] },
 );
@@ -76,6 +100,8 @@ export const containerIp = broker.containerIp;
 export const networkName = network.name;
 export const subnet = network.subnet;
 export const volumes = broker.volumeNames;
+/** Every node: name, container, IP and URLs (one entry for a single broker). */
+export const clusterNodes = nodes;
 export const mqttUsernames = settings.mqttUsernames;
 export const tlsCertificateExpiresAt = settings.tls?.validTo ?? null;
 // What a client needs to verify the broker's own certificate (public data): `npm run check -- --tls` reads them.

@@ -1,6 +1,9 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
+import { waitUntilRunning } from "../lib/dashboardCheck";
 import { assertNofileGranted } from "../lib/dockerEngine";
+import { waitUntilListening } from "../lib/mqttCheck";
+import { runBeforeRecorded } from "./beforeRecorded";
 import { containerLimits, emqxHealthcheck, type TlsFiles, tlsFilePaths, tlsUploads } from "../lib/containerSpec";
 import { isSecretEnvLine, renderEmqxEnv } from "../lib/emqxEnv";
 import type { PortBinding } from "../lib/settings";
@@ -32,6 +35,15 @@ export interface BrokerArgs {
     nodeName: string;
     /** Listener ports published on the host. */
     ports: PortBinding[];
+    /** Node names of a cluster's static seeds; undefined for a single broker. */
+    clusterSeeds?: string[];
+    /**
+     * For a cluster node: where it serves, so that each deploy that makes or changes its container
+     * waits until it serves again (its `ready`), and how long to wait.
+     */
+    readiness?: { mqttUrl: string; dashboardUrl: string; timeoutSeconds: number };
+    /** The previous node's `ready`: this node's container is made or replaced only after it, so a rolling change never takes two nodes down. */
+    rollAfter?: pulumi.Resource;
     /** EMQX console log level. */
     logLevel: string;
     /** Dashboard administrator's user name. */
@@ -78,6 +90,8 @@ export class Broker extends pulumi.ComponentResource {
      * container (it goes through EMQX's API instead).
      */
     readonly firstBootPassword: pulumi.Output<string>;
+    /** With `readiness`: done once a deploy's new or changed container serves MQTT and its API again. */
+    readonly ready: pulumi.Resource | undefined;
 
     constructor(name: string, args: BrokerArgs, opts?: pulumi.ComponentResourceOptions) {
         super("emqx:index:Broker", name, {}, opts);
@@ -119,8 +133,25 @@ export class Broker extends pulumi.ComponentResource {
                 labels: args.labels,
             },
             // The fixed name, IP and host ports cannot be held by two containers at once.
-            { parent: this, deleteBeforeReplace: true, hooks: nofileProbe && { beforeCreate: [nofileProbe], beforeUpdate: [nofileProbe] } },
+            {
+                parent: this,
+                deleteBeforeReplace: true,
+                hooks: nofileProbe && { beforeCreate: [nofileProbe], beforeUpdate: [nofileProbe] },
+                dependsOn: args.rollAfter ? [args.rollAfter] : [],
+            },
         );
+        const readiness = args.readiness;
+        this.ready =
+            readiness &&
+            runBeforeRecorded(
+                `${name}-ready`,
+                pulumi.all([this.container.id, readiness]).apply(([containerId, where]) => ({ containerId, ...where })),
+                async (node) => {
+                    await waitUntilRunning(node.dashboardUrl, node.timeoutSeconds * 1000);
+                    await waitUntilListening(node.mqttUrl, node.timeoutSeconds * 1000);
+                },
+                { parent: this },
+            );
         this.containerName = this.container.name;
         this.containerIp = pulumi.output(args.containerIp);
         this.volumeNames = pulumi.all([data.name, log.name]);
@@ -137,6 +168,7 @@ export class Broker extends pulumi.ComponentResource {
                 firstBootPassword,
                 nodeCookie,
                 builtInAuthentication: args.requireMqttCredentials,
+                clusterSeeds: args.clusterSeeds,
                 tlsFiles,
             });
         const env = pulumi.all([this.firstBootPassword, args.nodeCookie]).apply(([password, cookie]) => render(password, cookie));

@@ -14,6 +14,8 @@ export interface EmqxEnvInput {
     nodeCookie?: string;
     /** Turn on the built-in database authenticator, which refuses clients it does not know. */
     builtInAuthentication: boolean;
+    /** Node names every node of a cluster seeds from (static discovery); undefined for a single broker. */
+    clusterSeeds?: string[];
     /** Paths inside the container of the broker's own certificate, key and CA; undefined keeps the test certificates. */
     tlsFiles?: { certfile: string; keyfile: string; cacertfile?: string };
 }
@@ -64,6 +66,10 @@ export function renderEmqxEnv(input: EmqxEnvInput): string[] {
         for (const [field, value] of fields) {
             vars[`EMQX_AUTHENTICATION__1__${field.toUpperCase()}`] = hoconString(value);
         }
+    }
+    if (input.clusterSeeds) {
+        vars.EMQX_CLUSTER__DISCOVERY_STRATEGY = hoconString("static");
+        vars.EMQX_CLUSTER__STATIC__SEEDS = `[${input.clusterSeeds.map(hoconString).join(", ")}]`;
     }
     for (const listener of input.tlsFiles ? tlsListeners : []) {
         const prefix = `EMQX_LISTENERS__${listener}__DEFAULT__SSL_OPTIONS__`;

@@ -15,16 +15,18 @@ function reachableHost(bindAddress: string): string {
     return bindAddress === "0.0.0.0" ? "127.0.0.1" : bindAddress;
 }
 
+/** The URL of the listener `key` among `ports`; `overrideHost` (emqx:checkHost) wins when not empty. */
+export function listenerUrl(ports: PortBinding[], overrideHost: string, key: string, scheme: string, path = ""): string {
+    const port = ports.find((p) => p.key === key);
+    if (!port) throw new Error(`no published port for ${key}`);
+    const host = overrideHost || reachableHost(port.hostIp);
+    const hostText = host.includes(":") ? `[${host}]` : host;
+    return `${scheme}://${hostText}:${port.hostPort}${path}`;
+}
+
 /** Builds the URLs from the published ports; `overrideHost` (emqx:checkHost) wins when not empty. */
 export function endpointsFor(ports: PortBinding[], overrideHost: string): Endpoints {
-    const byKey = new Map(ports.map((p) => [p.key, p]));
-    const url = (key: string, scheme: string, path = ""): string => {
-        const port = byKey.get(key);
-        if (!port) throw new Error(`no published port for ${key}`);
-        const host = overrideHost || reachableHost(port.hostIp);
-        const hostText = host.includes(":") ? `[${host}]` : host;
-        return `${scheme}://${hostText}:${port.hostPort}${path}`;
-    };
+    const url = (key: string, scheme: string, path = "") => listenerUrl(ports, overrideHost, key, scheme, path);
     return {
         mqttUrl: url("mqttPort", "mqtt"),
         mqttsUrl: url("mqttsPort", "mqtts"),

@@ -309,3 +309,33 @@ export function checkAnonymousRefused(options: Pick<MqttCheckOptions, "url" | "c
         client.on("close", () => finish(`${hostPort(options.url)} closed an anonymous client's connection without a CONNACK`));
     });
 }
+
+/**
+ * Resolves once the MQTT listener at `url` answers a CONNECT with a CONNACK, accepted or refused
+ * (a node whose accounts are not stored yet still proves it is serving); retries what a booting
+ * broker heals every 100 ms until `timeoutMs`, then throws one line with the last error.
+ */
+export async function waitUntilListening(url: string, timeoutMs: number): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    let last = "no attempt made";
+    for (let attempts = 0; attempts < 100_000 && Date.now() < deadline; attempts++) {
+        const budget = Math.max(100, Math.min(5000, deadline - Date.now()));
+        const answer = await new Promise<string | undefined>((resolve) => {
+            let timer: NodeJS.Timeout | undefined = undefined;
+            const client = openClient(url, { clientId: `emqx-ready-${randomBytes(6).toString("hex")}`, reconnectPeriod: 0, connectTimeout: budget, writeCache: false });
+            const done = (problem: string | undefined) => {
+                clearTimeout(timer);
+                closeQuietly(client);
+                resolve(problem);
+            };
+            timer = setTimeout(() => done("no CONNACK"), budget);
+            client.on("connect", () => done(undefined));
+            client.on("error", (err) => done(typeof (err as { code?: unknown }).code === "number" ? undefined : classifyError(err as Error & { code?: string }).detail));
+            client.on("close", () => done("connection closed before CONNACK"));
+        });
+        if (answer === undefined) return;
+        last = answer;
+        await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    throw new Error(`${hostPort(url)} gave no CONNACK within ${seconds(timeoutMs)}, last error ${last}`);
+}

@@ -3,6 +3,7 @@
  * client refused when accounts exist, a round trip over TLS with the broker's own certificate, and
  * the dashboard running with the configured login. Plain TypeScript, no Pulumi.
  */
+import { type ClusterMember, checkCluster } from "./clusterCheck";
 import { checkDashboard } from "./dashboardCheck";
 import { checkAnonymousRefused, checkMqtt } from "./mqttCheck";
 
@@ -32,6 +33,8 @@ export interface PostDeployCheckInputs {
     dashboardPassword: string;
     /** Container name, named in the fix a failed dashboard login suggests. */
     containerName: string;
+    /** Every node of a cluster, node 1 first; omitted for a single broker. */
+    cluster?: ClusterMember[];
 }
 
 /** Resolves to one line saying what was proven; throws an Error whose message names the failed step and why. */
@@ -66,7 +69,7 @@ export async function runPostDeployCheck(inputs: PostDeployCheckInputs, onProgre
         const tls = await step(`MQTT check of ${inputs.tlsUrl}`, () => roundTrip(inputs.tlsUrl!, true));
         proven.push(`${inputs.tlsUrl} round trip ${tls.roundTripMs} ms, certificate verified`);
     }
-    await step("dashboard check", () =>
+    const token = await step("dashboard check", () =>
         checkDashboard({
             url: inputs.dashboardUrl,
             username: inputs.dashboardUsername,
@@ -76,5 +79,9 @@ export async function runPostDeployCheck(inputs: PostDeployCheckInputs, onProgre
         }),
     );
     proven.push("dashboard login accepted");
+    if (inputs.cluster) {
+        const cluster = inputs.cluster;
+        proven.push(await step("cluster check", () => checkCluster({ dashboardUrl: inputs.dashboardUrl, token, nodes: cluster, username: inputs.username, password: inputs.password, timeoutMs: remainingMs() })));
+    }
     return `post-deploy check passed: ${proven.join(", ")}`;
 }

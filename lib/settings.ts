@@ -13,6 +13,7 @@ import {
     validateLimits,
     validateMqttAccess,
     validateNodeName,
+    validateNodes,
     validatePorts,
     validateSecrets,
     validateTls,
@@ -34,6 +35,8 @@ export interface Settings {
     containerIp: string;
     restart: (typeof restartPolicies)[number];
     nodeName: string;
+    /** How many EMQX nodes form the cluster; 1 is a single broker. */
+    nodes: number;
     ports: PortBinding[];
     logLevel: (typeof logLevels)[number];
     memoryMb: number;
@@ -73,6 +76,8 @@ export function parseSettings(source: ConfigSource, namespace: string, now = new
     const { subnet, containerIp } = validateAddressing(r);
     const nodeName = validateNodeName(r);
     const ports = validatePorts(r);
+    const containerName = r.name("containerName");
+    const nodes = validateNodes(r, { subnet, containerIp, nodeName, containerName, ports });
     const limits = validateLimits(r);
     const checkHost = validateCheckHost(r);
     // An unreadable value counts as dev's leniency, so its one problem is not joined by others.
@@ -86,12 +91,13 @@ export function parseSettings(source: ConfigSource, namespace: string, now = new
     const tls = validateTls(r, strict, now, warnings);
     const settings: Settings = {
         image,
-        containerName: r.name("containerName"),
+        containerName,
         networkName: r.name("networkName"),
         subnet,
         containerIp,
         restart: r.oneOf("restart", restartPolicies),
         nodeName,
+        nodes,
         ports,
         logLevel: r.oneOf("logLevel", logLevels),
         ...limits,

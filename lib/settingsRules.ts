@@ -2,6 +2,7 @@
  * One validator per concern of the stack configuration. Each reads its keys through a
  * ConfigReader, records one line per problem naming the key, and returns typed values.
  */
+import { clusterLayout } from "./clusterLayout";
 import type { ConfigReader } from "./configReader";
 import { parseCidr, parseIpv4 } from "./ipv4";
 import { inspectTls, type TlsFacts, type TlsPem } from "./tls";
@@ -254,4 +255,34 @@ export function validateTls(r: ConfigReader, strict: boolean, now: Date, warning
         );
     }
     return undefined;
+}
+
+/** The most nodes a stack may run on one Docker host. */
+const maxNodes = 9;
+
+/**
+ * `nodes`: 1 (a single broker) to 9. Node k takes the IP after node k−1's and MQTT and dashboard
+ * host ports shifted by k−1: each must stay a host address of the subnet, and no host port may be
+ * taken twice.
+ */
+export function validateNodes(r: ConfigReader, base: { subnet: string; containerIp: string; nodeName: string; containerName: string; ports: PortBinding[] }): number {
+    const nodes = r.integer("nodes", 1, maxNodes);
+    const cidr = parseCidr(base.subnet);
+    if (!(nodes > 1) || r.problems.length > 0 || typeof cidr === "string") return nodes;
+    const layout = clusterLayout({ ...base, nodes });
+    const last = layout[layout.length - 1];
+    const lastIp = parseIpv4(last.containerIp)!;
+    if (lastIp >= cidr.broadcast || lastIp <= parseIpv4(base.containerIp)!) {
+        r.fail("nodes", `is ${nodes}: node ${nodes} would take ${last.containerIp}, past the host addresses of emqx:subnet ${base.subnet}; lower emqx:containerIp or use fewer nodes`);
+    }
+    const taken = new Map<number, string>();
+    for (const node of layout) {
+        for (const port of node.ports) {
+            const owner = `node ${node.index}'s ${port.key}`;
+            const clash = taken.get(port.hostPort);
+            if (clash) r.fail("nodes", `is ${nodes}: ${owner} would be host port ${port.hostPort}, which ${clash} already has; move the ports apart`);
+            else taken.set(port.hostPort, owner);
+        }
+    }
+    return nodes;
 }

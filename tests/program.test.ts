@@ -113,6 +113,9 @@ describe("dev stack reproduces the seed docker-compose file", async () => {
             networkName: "ai4e_net",
             subnet: "172.20.0.0/16",
             volumes: ["emqx-dev-emqx-data", "emqx-dev-emqx-log"],
+            clusterNodes: [
+                { nodeName: "emqx@broker.ai4e.internal", containerName: "ai4e_emqx", containerIp: "172.20.0.117", mqttUrl: "mqtt://127.0.0.1:1883", dashboardUrl: "http://127.0.0.1:18083" },
+            ],
             mqttUsernames: [],
             tlsCertificateExpiresAt: null,
             tlsCaCertificate: null,
@@ -320,7 +323,7 @@ describe("bad input stops the program before any resource is registered", { conc
 describe("the CLI's own rule: a key Pulumi.yaml declares without a default must be set by every stack", () => {
     const shipped = readdirSync(repoRoot).filter((f) => /^Pulumi\.[\w-]+\.yaml$/.test(f)).map((f) => f.slice("Pulumi.".length, -".yaml".length));
 
-    it("ships dev and prod", () => assert.deepEqual(shipped.sort(), ["dev", "prod"]));
+    it("ships dev, prod and cluster", () => assert.deepEqual(shipped.sort(), ["cluster", "dev", "prod"]));
 
     for (const stack of shipped) {
         it(`Pulumi.${stack}.yaml passes it, so the CLI runs the program`, () => {
@@ -334,5 +337,71 @@ describe("the CLI's own rule: a key Pulumi.yaml declares without a default must 
     it("is applied by the harness as the CLI words it, so a test can never accept a stack the CLI refuses", () => {
         assert.equal(missingKeysError("prod", ["tlsPrivateKey", "nodeCookie"]), "Stack 'prod' is missing configuration values 'nodeCookie' and 'tlsPrivateKey'");
         assert.equal(missingKeysError("dev", ["nodeCookie"]), "Stack 'dev' is missing configuration value 'nodeCookie'");
+    });
+});
+
+describe("cluster stack: three nodes that seed from node 1", async () => {
+    const three = await runProgram("cluster");
+    const five = await runProgram("cluster", { nodes: "5" });
+    const containers = (run: ProgramRun) => run.resources.filter((r) => r.type === container).sort((a, b) => String(a.inputs.name).localeCompare(String(b.inputs.name)));
+    const env = (c: RegisteredResource, name: string) => (c.inputs.envs as string[]).find((line) => line.startsWith(`${name}=`));
+
+    it("runs three containers on the next IPs, each its own node name, alias and volumes", () => {
+        assert.equal(three.error, undefined);
+        const cs = containers(three);
+        assert.deepEqual(cs.map((c) => c.inputs.name), ["ai4e_cluster", "ai4e_cluster_2", "ai4e_cluster_3"]);
+        assert.deepEqual(cs.map((c) => (c.inputs.networksAdvanced as { ipv4Address: string; aliases: string[] }[])[0]), [
+            { name: "ai4e_cluster_net", ipv4Address: "172.21.0.11", aliases: ["cluster.ai4e.internal"] },
+            { name: "ai4e_cluster_net", ipv4Address: "172.21.0.12", aliases: ["cluster2.ai4e.internal"] },
+            { name: "ai4e_cluster_net", ipv4Address: "172.21.0.13", aliases: ["cluster3.ai4e.internal"] },
+        ]);
+        assert.deepEqual(cs.map((c) => env(c, "EMQX_NODE__NAME")), ["EMQX_NODE__NAME=emqx@cluster.ai4e.internal", "EMQX_NODE__NAME=emqx@cluster2.ai4e.internal", "EMQX_NODE__NAME=emqx@cluster3.ai4e.internal"]);
+        assert.deepEqual(three.resources.filter((r) => r.type === volume).map((v) => v.inputs.name).sort(), [
+            "emqx-cluster-emqx-data", "emqx-cluster-emqx-log", "emqx-cluster-emqx-node2-data", "emqx-cluster-emqx-node2-log", "emqx-cluster-emqx-node3-data", "emqx-cluster-emqx-node3-log",
+        ]);
+    });
+
+    it("discovers statically from node 1 alone, and never publishes the cluster ports", () => {
+        for (const c of containers(three)) {
+            assert.equal(env(c, "EMQX_CLUSTER__DISCOVERY_STRATEGY"), 'EMQX_CLUSTER__DISCOVERY_STRATEGY="static"');
+            assert.equal(env(c, "EMQX_CLUSTER__STATIC__SEEDS"), 'EMQX_CLUSTER__STATIC__SEEDS=["emqx@cluster.ai4e.internal"]');
+            const published = (c.inputs.ports as { internal: number }[]).map((p) => p.internal);
+            assert.ok(!published.includes(4370) && !published.includes(5369), c.inputs.name as string);
+        }
+    });
+
+    it("publishes node k's MQTT and dashboard on the ports shifted by k-1, node 1 all five", () => {
+        const ports = containers(three).map((c) => (c.inputs.ports as { internal: number; external: number }[]).map((p) => `${p.external}->${p.internal}`));
+        assert.deepEqual(ports, [["11883->1883", "18883->8883", "18080->8083", "18084->8084", "28083->18083"], ["11884->1883", "28084->18083"], ["11885->1883", "28085->18083"]]);
+    });
+
+    it("rolls: node k's container waits for node k-1 to serve again, so a change never takes two nodes down", () => {
+        const byName = new Map(containers(three).map((c) => [c.inputs.name, c]));
+        assert.ok(byName.get("ai4e_cluster_2")!.dependsOn.includes(`${stash}::emqx-ready`), byName.get("ai4e_cluster_2")!.dependsOn.join(", "));
+        assert.ok(byName.get("ai4e_cluster_3")!.dependsOn.includes(`${stash}::emqx-node2-ready`));
+        const ready = three.resources.find((r) => r.name === "emqx-node3-ready")!;
+        assert.deepEqual(ready.hooks, runsBeforeRecorded("emqx-node3-ready"));
+        assert.deepEqual((ready.inputs.input as Record<string, unknown>).mqttUrl, "mqtt://127.0.0.1:11885");
+    });
+
+    it("proves the cluster after deploy: every node, node 1 first", () => {
+        const check = three.resources.find((r) => r.type === stash && r.name === "post-deploy-check-passed")!;
+        assert.deepEqual((check.inputs.input as { cluster: unknown }).cluster, [
+            { nodeName: "emqx@cluster.ai4e.internal", mqttUrl: "mqtt://127.0.0.1:11883" },
+            { nodeName: "emqx@cluster2.ai4e.internal", mqttUrl: "mqtt://127.0.0.1:11884" },
+            { nodeName: "emqx@cluster3.ai4e.internal", mqttUrl: "mqtt://127.0.0.1:11885" },
+        ]);
+    });
+
+    it("grows from 3 to 5 without touching nodes 1-3: their resources get the very same inputs", () => {
+        assert.equal(five.error, undefined);
+        assert.equal(containers(five).length, 5);
+        // What proves the whole cluster (the check, the password) runs again; every node's own resource stays as it was.
+        const clusterWide = new Set(["post-deploy-check-passed", "dashboard-password-applied"]);
+        const byName = (run: ProgramRun) => new Map(run.resources.filter((r) => !clusterWide.has(r.name)).map((r) => [`${r.type}::${r.name}`, [r.inputs, r.dependsOn]]));
+        const before = byName(three);
+        const after = byName(five);
+        assert.ok(before.size > 20, [...before.keys()].join(", "));
+        for (const [key, inputsAndDependencies] of before) assert.deepEqual(after.get(key), inputsAndDependencies, key);
     });
 });

@@ -1,0 +1,54 @@
+/**
+ * Where each node of an EMQX cluster lives: node 1 is the single broker of every other stack (its
+ * name, IP, ports and volumes unchanged), node k its numbered sibling. Every node seeds from node 1
+ * alone, so growing the cluster leaves the running nodes' settings as they were. Plain TypeScript.
+ */
+import { formatIpv4, parseIpv4 } from "./ipv4";
+import type { PortBinding } from "./settingsRules";
+
+/** One node's place. */
+export interface ClusterNode {
+    /** 1-based. */
+    index: number;
+    /** Pulumi name of its Broker component ("emqx" for node 1, so a single broker's state stays). */
+    resourceName: string;
+    containerName: string;
+    containerIp: string;
+    /** EMQX node name, name@host; the host is its network alias. */
+    nodeName: string;
+    /** Host ports: all five listeners for node 1; MQTT and the dashboard, each shifted by k−1, for node k. */
+    ports: PortBinding[];
+    /** Appended to the stack's volume prefix ("" for node 1). */
+    volumeSuffix: string;
+}
+
+/** The listeners every node publishes; node 1 publishes them all. */
+const everyNode = new Set(["mqttPort", "dashboardPort"]);
+
+/** The node name of node k: the host's first label numbered (emqx@broker.x → emqx@broker2.x), or the next IP. */
+function numberedNodeName(nodeName: string, index: number): string {
+    const [name, host] = nodeName.split("@");
+    const ip = parseIpv4(host);
+    if (ip !== undefined) return `${name}@${formatIpv4(ip + index - 1)}`;
+    const dot = host.indexOf(".");
+    return `${name}@${host.slice(0, dot)}${index}${host.slice(dot)}`;
+}
+
+/** The nodes of a cluster of `nodes` (1 is a single broker). */
+export function clusterLayout(settings: { nodes: number; containerName: string; containerIp: string; nodeName: string; ports: PortBinding[] }): ClusterNode[] {
+    return Array.from({ length: settings.nodes }, (_, i) => {
+        const index = i + 1;
+        if (index === 1) {
+            return { index, resourceName: "emqx", containerName: settings.containerName, containerIp: settings.containerIp, nodeName: settings.nodeName, ports: settings.ports, volumeSuffix: "" };
+        }
+        return {
+            index,
+            resourceName: `emqx-node${index}`,
+            containerName: `${settings.containerName}_${index}`,
+            containerIp: formatIpv4(parseIpv4(settings.containerIp)! + i),
+            nodeName: numberedNodeName(settings.nodeName, index),
+            ports: settings.ports.filter((p) => everyNode.has(p.key)).map((p) => ({ ...p, hostPort: p.hostPort + i })),
+            volumeSuffix: `-node${index}`,
+        };
+    });
+}
