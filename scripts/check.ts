@@ -2,18 +2,20 @@
  * On-demand post-deploy check: `npm run check -- [--url URL] [--username U] [--tls] [--dashboard]
  * [--json] …` (or `node build/scripts/check.js …`, which skips npm's own start-up). Without --url
  * it checks the selected stack's deployment from `pulumi stack output`: its mqttUrl (mqttsUrl
- * with --tls, verified with the stack's CA and server name) as its first MQTT account. Passwords
+ * with --tls, verified with the stack's CA and server name) as its first MQTT account; --cluster
+ * proves every node of the stack's cluster too. Passwords
  * come only from the environment: MQTT_PASSWORD, and EMQX_DASHBOARD_PASSWORD for --dashboard.
  */
 import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
+import { checkCluster } from "../lib/clusterCheck";
 import { checkDashboard } from "../lib/dashboardCheck";
 import { checkMqtt, isMqttCheckError } from "../lib/mqttCheck";
 
 const usage =
     "usage: npm run check -- [--url mqtt://HOST:PORT] [--username U] [--password P, or MQTT_PASSWORD] [--timeout SECONDS] " +
-    "[--ca FILE] [--servername NAME] [--insecure] [--tls] [--dashboard] [--json] [--stack NAME]";
+    "[--ca FILE] [--servername NAME] [--insecure] [--tls] [--dashboard] [--cluster] [--json] [--stack NAME]";
 
 const options = {
     url: { type: "string" },
@@ -25,6 +27,7 @@ const options = {
     insecure: { type: "boolean", default: false },
     tls: { type: "boolean", default: false },
     dashboard: { type: "boolean", default: false },
+    cluster: { type: "boolean", default: false },
     json: { type: "boolean", default: false },
     stack: { type: "string" },
 } as const;
@@ -87,16 +90,23 @@ async function main(): Promise<void> {
             onProgress: json ? undefined : (line) => process.stderr.write(`${line}\n`),
         });
         let dashboard: string | undefined;
-        if (values.dashboard) {
+        let cluster: string | undefined;
+        if (values.dashboard || values.cluster) {
+            const flag = values.cluster ? "--cluster" : "--dashboard";
             dashboard = fromStack("dashboardUrl");
             const dashboardPassword = process.env.EMQX_DASHBOARD_PASSWORD;
-            if (!dashboard) fail("--dashboard needs the stack's dashboardUrl output; run it without --url", 2, url);
-            if (dashboardPassword === undefined) fail("--dashboard needs the administrator's password in EMQX_DASHBOARD_PASSWORD", 2, url);
+            if (!dashboard) fail(`${flag} needs the stack's dashboardUrl output; run it without --url`, 2, url);
+            if (dashboardPassword === undefined) fail(`${flag} needs the administrator's password in EMQX_DASHBOARD_PASSWORD`, 2, url);
             const login = { url: dashboard, username: fromStack("dashboardUsername") ?? "admin", password: dashboardPassword, containerName: fromStack("containerName") ?? "the container" };
-            await checkDashboard({ ...login, timeoutMs: timeout * 1000 }).catch((err: Error) => fail(`${dashboard} failed: ${err.message}`, 1, url));
+            const token = await checkDashboard({ ...login, timeoutMs: timeout * 1000 }).catch((err: Error) => fail(`${dashboard} failed: ${err.message}`, 1, url));
+            if (values.cluster) {
+                const nodes = (outputs.clusterNodes as { nodeName: string; mqttUrl: string }[] | undefined) ?? [];
+                cluster = await checkCluster({ dashboardUrl: dashboard, token, nodes, username, password, timeoutMs: timeout * 1000 }).catch((err: Error) => fail(`cluster check failed: ${err.message}`, 1, url));
+            }
         }
-        if (json) process.stdout.write(`${JSON.stringify({ ok: true, url, username: username ?? null, ...result, dashboardUrl: dashboard ?? null })}\n`);
-        else process.stdout.write(`ok: ${url} round trip ${result.roundTripMs} ms (attempt ${result.attempts}, ${result.elapsedMs} ms in all)${dashboard ? `; ${dashboard} running, login accepted` : ""}\n`);
+        const extra = `${dashboard ? `; ${dashboard} running, login accepted` : ""}${cluster ? `; ${cluster}` : ""}`;
+        if (json) process.stdout.write(`${JSON.stringify({ ok: true, url, username: username ?? null, ...result, dashboardUrl: dashboard ?? null, cluster: cluster ?? null })}\n`);
+        else process.stdout.write(`ok: ${url} round trip ${result.roundTripMs} ms (attempt ${result.attempts}, ${result.elapsedMs} ms in all)${extra}\n`);
     } catch (err) {
         if (!isMqttCheckError(err)) throw err;
         fail(`${url} failed: ${err.message}`, 1, url);

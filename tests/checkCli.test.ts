@@ -78,9 +78,11 @@ describe("npm run check", () => {
         let api: FakeEmqxApi;
         const env = () => ({ ...process.env, PATH: `${bin}:${process.env.PATH}`, MQTT_PASSWORD: "good-password" });
         before(async () => {
-            api = await startFakeEmqxApi({ username: "admin", password: "dash-password-1" });
+            api = await startFakeEmqxApi({ username: "admin", password: "dash-password-1" }, { nodes: { "emqx@n1.x": "running", "emqx@n2.x": "running" } });
             bin = mkdtempSync(path.join(tmpdir(), "fake-pulumi-"));
-            const outputs = { mqttUrl: `mqtt://127.0.0.1:${broker.port}`, mqttUsernames: ["u"], containerName: "ai4e_emqx", dashboardUrl: api.url, dashboardUsername: "admin", tlsCaCertificate: null };
+            const mqttUrl = `mqtt://127.0.0.1:${broker.port}`;
+            const clusterNodes = [{ nodeName: "emqx@n1.x", mqttUrl }, { nodeName: "emqx@n2.x", mqttUrl }];
+            const outputs = { mqttUrl, mqttUsernames: ["u"], containerName: "ai4e_emqx", dashboardUrl: api.url, dashboardUsername: "admin", tlsCaCertificate: null, clusterNodes };
             const script = `#!/bin/sh\n[ "$1 $2 $3" = "stack output --json" ] || exit 3\necho '${JSON.stringify(outputs)}'\n`;
             writeFileSync(path.join(bin, "pulumi"), script);
             chmodSync(path.join(bin, "pulumi"), 0o755);
@@ -118,6 +120,12 @@ describe("npm run check", () => {
             assert.equal(refused.code, 1);
             assert.match(refused.stderr, /dashboard login as admin was refused \(HTTP 401\)/);
             assert.doesNotMatch(refused.stdout + refused.stderr, /dash-password-1|wrong-password/);
+        });
+
+        it("--cluster proves every node of the stack's cluster (a stand-in API and one mosquitto as both nodes)", async () => {
+            const r = await runCli(["--timeout", "5", "--cluster"], { ...env(), EMQX_DASHBOARD_PASSWORD: "dash-password-1" });
+            assert.equal(r.code, 0, r.stderr);
+            assert.match(r.stdout, /; 2 nodes running, messages cross between emqx@n1\.x and every other node\n$/);
         });
 
         it("says so in one line when the Pulumi CLI is missing", async () => {

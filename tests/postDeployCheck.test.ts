@@ -94,3 +94,37 @@ describe("post-deploy check with accounts and TLS (mosquitto with a password fil
         });
     });
 });
+
+describe("cluster check (stand-in API listing the nodes, mosquitto as every node)", () => {
+    it("names the node that is not running, after waiting the timeout", async () => {
+        const api = await startFakeEmqxApi({ username: "admin", password: "long-enough-pw" }, { nodes: { "emqx@a.x": "running", "emqx@b.x": "stopped" } });
+        const broker = await startMosquitto();
+        try {
+            const url = `mqtt://127.0.0.1:${broker.port}`;
+            const inputs: PostDeployCheckInputs = {
+                url, timeoutSeconds: 1, refuseAnonymous: false, dashboardUrl: api.url, dashboardUsername: "admin", dashboardPassword: "long-enough-pw", containerName: "ai4e_emqx",
+                cluster: [{ nodeName: "emqx@a.x", mqttUrl: url }, { nodeName: "emqx@b.x", mqttUrl: url }],
+            };
+            await assert.rejects(runPostDeployCheck(inputs), { message: "post-deploy cluster check failed: emqx@b.x not running in the cluster after 1 s (running: emqx@a.x)" });
+        } finally {
+            await broker.stop();
+            await api.stop();
+        }
+    });
+
+    it("passes when every node runs and messages cross (one mosquitto standing in for both nodes)", async () => {
+        const api = await startFakeEmqxApi({ username: "admin", password: "long-enough-pw" }, { nodes: { "emqx@a.x": "running", "emqx@b.x": "running" } });
+        const broker = await startMosquitto();
+        try {
+            const url = `mqtt://127.0.0.1:${broker.port}`;
+            const line = await runPostDeployCheck({
+                url, timeoutSeconds: 5, refuseAnonymous: false, dashboardUrl: api.url, dashboardUsername: "admin", dashboardPassword: "long-enough-pw", containerName: "ai4e_emqx",
+                cluster: [{ nodeName: "emqx@a.x", mqttUrl: url }, { nodeName: "emqx@b.x", mqttUrl: url }],
+            });
+            assert.match(line, /, 2 nodes running, messages cross between emqx@a\.x and every other node$/);
+        } finally {
+            await broker.stop();
+            await api.stop();
+        }
+    });
+});

@@ -263,3 +263,27 @@ describe("a declared key that reaches the program unset", () => {
         });
     }
 });
+
+describe("nodes of a cluster", () => {
+    it("are 1 to 9", () => {
+        assert.match(problems("dev", { nodes: "0" })[0], /^emqx:nodes is "0"; expected a whole number from 1 to 9$/);
+        assert.match(problems("dev", { nodes: "10" })[0], /^emqx:nodes is "10"; expected a whole number from 1 to 9$/);
+        assert.equal(parse("dev", { nodes: "3" }).nodes, 3);
+    });
+
+    it("must fit in the subnet after node 1's IP", () => {
+        assert.deepEqual(problems("dev", { nodes: "3", subnet: "172.20.0.0/29", containerIp: "172.20.0.5" }), [
+            "emqx:nodes is 3: node 3 would take 172.20.0.7, past the host addresses of emqx:subnet 172.20.0.0/29; lower emqx:containerIp or use fewer nodes",
+        ]);
+    });
+
+    it("may not shift a node's port onto another listener's", () => {
+        assert.deepEqual(problems("dev", { nodes: "2", wsPort: "1884" }), [
+            "emqx:nodes is 2: node 2's mqttPort would be host port 1884, which node 1's wsPort already has; move the ports apart",
+        ]);
+    });
+
+    it("share one cookie: outside dev it must be set, as for a single broker", () => {
+        assert.match(problems("prod", { ...prodSecrets, nodes: "3", nodeCookie: null })[0], /^emqx:nodeCookie is not set/);
+    });
+});

@@ -27,6 +27,8 @@ export interface FakeEmqxApiOptions {
     startingFor?: number;
     /** Whether the password_based:built_in_database authenticator exists (default true). */
     authenticator?: boolean;
+    /** What `GET /api/v5/nodes` lists: node name to node_status (default: none). */
+    nodes?: Record<string, string>;
 }
 
 const usersPath = "/api/v5/authentication/password_based:built_in_database/users";
@@ -71,6 +73,10 @@ export async function startFakeEmqxApi(admin: { username: string; password: stri
                 adminPassword = change.new_pwd;
                 token = "";
                 return answer(204);
+            }
+            if (req.method === "GET" && req.url === "/api/v5/nodes") {
+                if (req.headers.authorization !== `Bearer ${token}`) return answer(401, { code: "BAD_TOKEN", message: "Get a token by POST /login" });
+                return answer(200, Object.entries(options.nodes ?? {}).map(([node, status]) => ({ node, node_status: status })));
             }
             if (req.url?.startsWith(usersPath)) {
                 if (req.headers.authorization !== `Bearer ${token}`) return answer(401, { code: "BAD_TOKEN", message: "Get a token by POST /login" });
