@@ -393,6 +393,13 @@ describe("cluster stack: three nodes that seed from node 1", async () => {
         ]);
     });
 
+    it("keeps every node's volumes on destroy when the stack says so (prod-like), removes them otherwise (dev-like)", async () => {
+        const kept = await runProgram("cluster", { keepVolumesOnDestroy: "true" });
+        const retained = (run: ProgramRun) => run.resources.filter((r) => r.type === volume).map((v) => v.retainOnDelete);
+        assert.deepEqual(retained(kept), [true, true, true, true, true, true]);
+        assert.deepEqual(retained(three), [false, false, false, false, false, false]);
+    });
+
     it("grows from 3 to 5 without touching nodes 1-3: their resources get the very same inputs", () => {
         assert.equal(five.error, undefined);
         assert.equal(containers(five).length, 5);
