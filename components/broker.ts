@@ -140,18 +140,7 @@ export class Broker extends pulumi.ComponentResource {
                 dependsOn: args.rollAfter ? [args.rollAfter] : [],
             },
         );
-        const readiness = args.readiness;
-        this.ready =
-            readiness &&
-            runBeforeRecorded(
-                `${name}-ready`,
-                pulumi.all([this.container.id, readiness]).apply(([containerId, where]) => ({ containerId, ...where })),
-                async (node) => {
-                    await waitUntilRunning(node.dashboardUrl, node.timeoutSeconds * 1000);
-                    await waitUntilListening(node.mqttUrl, node.timeoutSeconds * 1000);
-                },
-                { parent: this },
-            );
+        this.ready = args.readiness && this.readiness(name, args.readiness);
         this.containerName = this.container.name;
         this.containerIp = pulumi.output(args.containerIp);
         this.volumeNames = pulumi.all([data.name, log.name]);
@@ -182,5 +171,18 @@ export class Broker extends pulumi.ComponentResource {
             const labels = Object.fromEntries(args.labels.map((l) => [l.label, l.value]));
             await assertNofileGranted(String(hook.newInputs?.image), args.nofileLimit, labels, (line) => void pulumi.log.info(line, this));
         });
+    }
+
+    /** For a cluster node: done once its new or changed container serves its API and MQTT again. */
+    private readiness(name: string, where: NonNullable<BrokerArgs["readiness"]>): pulumi.Resource {
+        return runBeforeRecorded(
+            `${name}-ready`,
+            pulumi.all([this.container.id, where]).apply(([containerId, node]) => ({ containerId, ...node })),
+            async (node) => {
+                await waitUntilRunning(node.dashboardUrl, node.timeoutSeconds * 1000);
+                await waitUntilListening(node.mqttUrl, node.timeoutSeconds * 1000);
+            },
+            { parent: this },
+        );
     }
 }
