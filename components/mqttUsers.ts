@@ -7,7 +7,7 @@ import type { MqttUser } from "../lib/settings";
 export interface MqttUsersArgs {
     /** Accounts that must exist in EMQX's built-in database (passwords are secrets). */
     users: pulumi.Input<MqttUser[]>;
-    /** The broker container's id: a new container may come with an empty data volume. */
+    /** The broker containers' ids (every node's, comma-joined): a new container may come with an empty data volume. */
     containerId: pulumi.Input<string>;
     /** Dashboard base URL, e.g. http://127.0.0.1:18083. */
     dashboardUrl: pulumi.Input<string>;

@@ -4,7 +4,7 @@ import { runBeforeRecorded } from "./beforeRecorded";
 
 /** Inputs of the post-deploy check: what it dials, and the container whose replacement means a new check. */
 export type PostDeployCheckArgs = { [K in keyof PostDeployCheckInputs]: pulumi.Input<PostDeployCheckInputs[K]> } & {
-    /** The broker container's id: a new container means a new check. */
+    /** The broker containers' ids (every node's, comma-joined): a new container means a new check. */
     containerId: pulumi.Input<string>;
 };
 
