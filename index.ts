@@ -4,10 +4,10 @@ import { DashboardPassword } from "./components/dashboardPassword";
 import { MqttUsers } from "./components/mqttUsers";
 import { Network } from "./components/network";
 import { PostDeployCheck } from "./components/postDeployCheck";
-import { type ClusterNode, clusterLayout } from "./lib/clusterLayout";
-import { endpointsFor, listenerUrl } from "./lib/endpoints";
-import { ownershipLabels } from "./lib/labels";
-import { loadStackSettings } from "./lib/loadStackSettings";
+import { type ClusterNode, clusterLayout } from "./lib/config/clusterLayout";
+import { endpointsFor, listenerUrl } from "./lib/config/endpoints";
+import { ownershipLabels } from "./lib/docker/labels";
+import { loadStackSettings } from "./lib/config/loadStackSettings";
 
 // 1. Configuration: validated in full before any resource is declared.
 const settings = loadStackSettings();

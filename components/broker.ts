@@ -1,12 +1,12 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
-import { waitUntilRunning } from "../lib/dashboardCheck";
-import { assertNofileGranted } from "../lib/dockerEngine";
-import { waitUntilListening } from "../lib/mqttCheck";
+import { waitUntilRunning } from "../lib/check/dashboard";
+import { assertNofileGranted } from "../lib/docker/engine";
+import { waitUntilListening } from "../lib/check/mqtt";
 import { runBeforeRecorded } from "./beforeRecorded";
-import { containerLimits, emqxHealthcheck, type TlsFiles, tlsFilePaths, tlsUploads } from "../lib/containerSpec";
-import { isSecretEnvLine, renderEmqxEnv } from "../lib/emqxEnv";
-import type { PortBinding } from "../lib/settings";
+import { containerLimits, emqxHealthcheck, type TlsFiles, tlsFilePaths, tlsUploads } from "../lib/docker/containerSpec";
+import { isSecretEnvLine, renderEmqxEnv } from "../lib/emqx/env";
+import type { PortBinding } from "../lib/config/settings";
 
 /** The broker's own TLS material as PEM text; only the key is a secret. */
 export interface BrokerTls {

@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { ensureDashboardPassword } from "../lib/dashboardPassword";
+import { ensureDashboardPassword } from "../lib/emqx/dashboardPassword";
 import { runBeforeRecorded } from "./beforeRecorded";
 
 /** Inputs of the dashboard administrator's password. */

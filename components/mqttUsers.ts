@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
-import { checkDashboard } from "../lib/dashboardCheck";
-import { listMqttUsers, syncMqttUsers } from "../lib/mqttAccountSync";
-import type { MqttUser } from "../lib/settings";
+import { checkDashboard } from "../lib/check/dashboard";
+import { listMqttUsers, syncMqttUsers } from "../lib/emqx/accounts";
+import type { MqttUser } from "../lib/config/settings";
 
 /** Inputs of the MQTT accounts resource. */
 export interface MqttUsersArgs {

@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { type PostDeployCheckInputs, runPostDeployCheck } from "../lib/postDeployCheck";
+import { type PostDeployCheckInputs, runPostDeployCheck } from "../lib/check/postDeploy";
 import { runBeforeRecorded } from "./beforeRecorded";
 
 /** Inputs of the post-deploy check: what it dials, and the container whose replacement means a new check. */

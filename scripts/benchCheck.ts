@@ -9,7 +9,7 @@
  *      over 20 runs against mosquitto with a password file and a TLS listener.
  */
 import * as net from "node:net";
-import { checkAnonymousRefused, checkMqtt } from "../lib/mqttCheck";
+import { checkAnonymousRefused, checkMqtt } from "../lib/check/mqtt";
 import { startMosquitto } from "../tests/brokers/mosquitto";
 import { freePort } from "../tests/brokers/ports";
 

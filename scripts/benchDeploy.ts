@@ -12,7 +12,7 @@
 import { execFile } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
-import { checkMqtt } from "../lib/mqttCheck";
+import { checkMqtt } from "../lib/check/mqtt";
 import { copyProject } from "../tests/e2e/project";
 import { emqxImage, missingToolchain } from "../tests/e2e/toolchain";
 

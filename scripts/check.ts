@@ -9,9 +9,9 @@
 import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
-import { checkCluster } from "../lib/clusterCheck";
-import { checkDashboard } from "../lib/dashboardCheck";
-import { checkMqtt, isMqttCheckError } from "../lib/mqttCheck";
+import { checkCluster } from "../lib/check/cluster";
+import { checkDashboard } from "../lib/check/dashboard";
+import { checkMqtt, isMqttCheckError } from "../lib/check/mqtt";
 
 const usage =
     "usage: npm run check -- [--url mqtt://HOST:PORT] [--username U] [--password P, or MQTT_PASSWORD] [--timeout SECONDS] " +

@@ -1,8 +1,8 @@
 /** The dashboard proof against a local HTTP server that answers as EMQX's REST API does. */
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { checkDashboard } from "../lib/dashboardCheck";
-import { ensureDashboardPassword } from "../lib/dashboardPassword";
+import { checkDashboard } from "../lib/check/dashboard";
+import { ensureDashboardPassword } from "../lib/emqx/dashboardPassword";
 import { startFakeEmqxApi } from "./brokers/emqxApi";
 import { freePort } from "./brokers/ports";
 

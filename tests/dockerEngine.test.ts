@@ -9,7 +9,7 @@ import * as http from "node:http";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { describe, it } from "node:test";
-import { dockerSocketPath, probeNofileLimit } from "../lib/dockerEngine";
+import { dockerSocketPath, probeNofileLimit } from "../lib/docker/engine";
 
 const runcRefusal =
     "failed to create shim task: OCI runtime create failed: runc create failed: unable to start container process: error during container init: error setting rlimit type 7: operation not permitted: unknown";

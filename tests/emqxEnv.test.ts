@@ -1,7 +1,7 @@
 /** EMQX's environment as a plain function: what EMQX's HOCON reader and bin/emqx make of each value. */
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { renderEmqxEnv } from "../lib/emqxEnv";
+import { renderEmqxEnv } from "../lib/emqx/env";
 
 const base = { nodeName: "emqx@broker.ai4e.internal", logLevel: "warning", dashboardUsername: "admin", firstBootPassword: "public", builtInAuthentication: false };
 const value = (env: string[], name: string) => env.find((line) => line.startsWith(`${name}=`))?.slice(name.length + 1);

@@ -2,7 +2,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { loadStackSettings, type StackSettings } from "../lib/loadStackSettings";
+import { loadStackSettings, type StackSettings } from "../lib/config/loadStackSettings";
 import { makeTempPki } from "./brokers/certificates";
 import { stackConfig } from "./harness/stackFiles";
 

@@ -1,8 +1,8 @@
 /** MQTT accounts kept in step with the configuration, against a local server answering as EMQX 5.1's REST API does. */
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { login } from "../lib/dashboardCheck";
-import { syncMqttUsers } from "../lib/mqttAccountSync";
+import { login } from "../lib/check/dashboard";
+import { syncMqttUsers } from "../lib/emqx/accounts";
 import { type FakeEmqxApi, startFakeEmqxApi } from "./brokers/emqxApi";
 
 const admin = { username: "admin", password: "long-enough-pw" };

@@ -1,7 +1,7 @@
 /** The MQTT check against real brokers: mosquitto from Debian and aedes in-process. No mocked MQTT. */
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { checkAnonymousRefused, checkMqtt, isMqttCheckError, type MqttCheckError } from "../lib/mqttCheck";
+import { checkAnonymousRefused, checkMqtt, isMqttCheckError, type MqttCheckError } from "../lib/check/mqtt";
 import { startAedes } from "./brokers/aedes";
 import { type Mosquitto, startMosquitto } from "./brokers/mosquitto";
 import { freePort, silentListener } from "./brokers/ports";

@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { type PostDeployCheckInputs, runPostDeployCheck } from "../lib/postDeployCheck";
+import { type PostDeployCheckInputs, runPostDeployCheck } from "../lib/check/postDeploy";
 import { type FakeEmqxApi, startFakeEmqxApi } from "./brokers/emqxApi";
 import { type Mosquitto, startMosquitto } from "./brokers/mosquitto";
 import { freePort } from "./brokers/ports";

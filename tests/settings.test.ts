@@ -3,8 +3,8 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { after, describe, it } from "node:test";
-import { endpointsFor } from "../lib/endpoints";
-import { ConfigError, parseSettings, type Settings } from "../lib/settings";
+import { endpointsFor } from "../lib/config/endpoints";
+import { ConfigError, parseSettings, type Settings } from "../lib/config/settings";
 import { makeTempPki } from "./brokers/certificates";
 import { type ConfigValue, declaredConfig, stackConfig } from "./harness/stackFiles";
 

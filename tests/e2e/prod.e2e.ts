@@ -9,7 +9,7 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import type { Stack } from "@pulumi/pulumi/automation";
 import mqtt from "mqtt";
-import { requestToken } from "../../lib/dashboardCheck";
+import { requestToken } from "../../lib/check/dashboard";
 import { makeTempPki } from "../brokers/certificates";
 import { daemonNofileLimit, inspect, labelled, removeLabelled } from "./docker";
 import { refusal, roundTrip } from "./mqtt";

@@ -5,7 +5,7 @@
  */
 import { randomBytes } from "node:crypto";
 import mqtt from "mqtt";
-import { fetchFailure } from "./dashboardCheck";
+import { fetchFailure } from "./dashboard";
 
 /** One node as the check dials it. */
 export interface ClusterMember {

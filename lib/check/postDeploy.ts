@@ -3,9 +3,9 @@
  * client refused when accounts exist, a round trip over TLS with the broker's own certificate, and
  * the dashboard running with the configured login. Plain TypeScript, no Pulumi.
  */
-import { type ClusterMember, checkCluster } from "./clusterCheck";
-import { checkDashboard } from "./dashboardCheck";
-import { checkAnonymousRefused, checkMqtt } from "./mqttCheck";
+import { type ClusterMember, checkCluster } from "./cluster";
+import { checkDashboard } from "./dashboard";
+import { checkAnonymousRefused, checkMqtt } from "./mqtt";
 
 /** What the proof dials and with which credentials. */
 export interface PostDeployCheckInputs {

@@ -5,8 +5,6 @@
  */
 import { ConfigReader, type ConfigSource } from "./configReader";
 import {
-    type MqttUser,
-    type PortBinding,
     validateAddressing,
     validateCheckHost,
     validateImage,
@@ -19,9 +17,10 @@ import {
     validateTls,
 } from "./settingsRules";
 import type { TlsFacts, TlsPem } from "./tls";
+import type { MqttUser, PortBinding } from "./types";
 
 export type { ConfigSource } from "./configReader";
-export type { MqttUser, PortBinding } from "./settingsRules";
+export type { MqttUser, PortBinding } from "./types";
 
 export const restartPolicies = ["no", "on-failure", "always", "unless-stopped"] as const;
 export const logLevels = ["debug", "info", "notice", "warning", "error", "critical", "alert", "emergency"] as const;

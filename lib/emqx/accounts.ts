@@ -4,8 +4,8 @@
  * does not list is deleted, whoever made it and whenever (an earlier deploy on a kept volume, the
  * dashboard). Plain TypeScript, no Pulumi.
  */
-import { fetchFailure } from "./dashboardCheck";
-import type { MqttUser } from "./settings";
+import { fetchFailure } from "../check/dashboard";
+import type { MqttUser } from "../config/settings";
 
 /** Where the API is and what it should end up holding. */
 export interface UserSyncOptions {

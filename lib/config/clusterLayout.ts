@@ -4,7 +4,7 @@
  * alone, so growing the cluster leaves the running nodes' settings as they were. Plain TypeScript.
  */
 import { formatIpv4, parseIpv4 } from "./ipv4";
-import type { PortBinding } from "./settingsRules";
+import type { PortBinding } from "./types";
 
 /** One node's place. */
 export interface ClusterNode {

@@ -3,7 +3,7 @@
  * API while the broker runs: EMQX reads its default password only on the first boot of a data
  * volume, and a container replaced just to change it would drop every MQTT client. Plain TypeScript.
  */
-import { fetchFailure, loginRefused, requestToken, waitUntilRunning } from "./dashboardCheck";
+import { fetchFailure, loginRefused, requestToken, waitUntilRunning } from "../check/dashboard";
 
 /** Where the dashboard is, whom to log in as, and which passwords the volume may still hold. */
 export interface DashboardPasswordOptions {

@@ -6,26 +6,7 @@ import { clusterLayout } from "./clusterLayout";
 import type { ConfigReader } from "./configReader";
 import { parseCidr, parseIpv4 } from "./ipv4";
 import { inspectTls, type TlsFacts, type TlsPem } from "./tls";
-
-/** One published EMQX listener. */
-export interface PortBinding {
-    /** The config key that sets the host port. */
-    key: string;
-    /** What the port serves, for humans. */
-    purpose: string;
-    /** The port inside the container. */
-    containerPort: number;
-    /** The port published on the host. */
-    hostPort: number;
-    /** The host interface the port is published on. */
-    hostIp: string;
-}
-
-/** An MQTT client account in EMQX's built-in database. */
-export interface MqttUser {
-    username: string;
-    password: string;
-}
+import type { MqttUser, PortBinding } from "./types";
 
 /** The EMQX listeners the seed compose file publishes; each host port has its own config key. */
 export const listeners = [
