@@ -33,6 +33,7 @@ for (const node of layout) {
         new Broker(node.resourceName, {
             ...settings,
             ...node,
+            nodeNumber: node.index,
             clusterSeeds: layout.length > 1 ? [layout[0].nodeName] : undefined,
             readiness: layout.length > 1 ? { ...nodeUrls(node), timeoutSeconds: settings.checkTimeoutSeconds } : undefined,
             rollAfter: brokers[brokers.length - 1]?.ready,

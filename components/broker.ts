@@ -1,8 +1,7 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
-import { waitUntilRunning } from "../lib/check/dashboard";
-import { assertNofileGranted } from "../lib/docker/engine";
-import { waitUntilListening } from "../lib/check/mqtt";
+import { assertGrants } from "../lib/docker/engine";
+import { type NodeEndpoints, nodeServesAgain } from "../lib/check/nodeReady";
 import { runBeforeRecorded } from "./beforeRecorded";
 import { containerLimits, emqxHealthcheck, type TlsFiles, tlsFilePaths, tlsUploads } from "../lib/docker/containerSpec";
 import { isSecretEnvLine, renderEmqxEnv } from "../lib/emqx/env";
@@ -35,13 +34,15 @@ export interface BrokerArgs {
     nodeName: string;
     /** Listener ports published on the host. */
     ports: PortBinding[];
+    /** The node's number in its cluster: 1 for a single broker. */
+    nodeNumber: number;
     /** Node names of a cluster's static seeds; undefined for a single broker. */
     clusterSeeds?: string[];
     /**
-     * For a cluster node: where it serves, so that each deploy that makes or changes its container
-     * waits until it serves again (its `ready`), and how long to wait.
+     * For a cluster node: where it serves, so that each deploy that changes its container waits
+     * until it serves again (its `ready`), and how long to wait.
      */
-    readiness?: { mqttUrl: string; dashboardUrl: string; timeoutSeconds: number };
+    readiness?: NodeEndpoints;
     /** The previous node's `ready`: this node's container is made or replaced only after it, so a rolling change never takes two nodes down. */
     rollAfter?: pulumi.Resource;
     /** EMQX console log level. */
@@ -90,7 +91,7 @@ export class Broker extends pulumi.ComponentResource {
      * container (it goes through EMQX's API instead).
      */
     readonly firstBootPassword: pulumi.Output<string>;
-    /** With `readiness`: done once a deploy's new or changed container serves MQTT and its API again. */
+    /** With `readiness`: done at once for a new node, and once a changed container serves MQTT and its API again. */
     readonly ready: pulumi.Resource | undefined;
 
     constructor(name: string, args: BrokerArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -111,7 +112,6 @@ export class Broker extends pulumi.ComponentResource {
         const tlsFiles = tls && tlsFilePaths(tls.caCertificate !== "");
         // The key travels inside `uploads`, so the whole list is a secret.
         const uploads = tls && pulumi.secret(pulumi.output(tls.privateKey).apply((privateKey) => tlsUploads(tlsFiles!, { ...tls, privateKey })));
-        const nofileProbe = args.nofileLimit > 0 ? this.nofileProbe(name, args) : undefined;
         this.container = new docker.Container(
             name,
             {
@@ -136,7 +136,11 @@ export class Broker extends pulumi.ComponentResource {
             {
                 parent: this,
                 deleteBeforeReplace: true,
-                hooks: nofileProbe && { beforeCreate: [nofileProbe], beforeUpdate: [nofileProbe] },
+                // A new container must get its host ports and open-file limit; a changed one keeps its ports.
+                hooks: {
+                    beforeCreate: [this.grantsProbe(`${name}-grants-probe`, args, true)],
+                    beforeUpdate: args.nofileLimit > 0 ? [this.grantsProbe(`${name}-nofile-probe`, args, false)] : [],
+                },
                 dependsOn: args.rollAfter ? [args.rollAfter] : [],
             },
         );
@@ -165,23 +169,32 @@ export class Broker extends pulumi.ComponentResource {
         return shape.map((line, i) => (isSecretEnvLine(line) ? env[i] : pulumi.unsecret(env[i])));
     }
 
-    /** Before the container is made or changed, a throwaway container of the same image proves the daemon grants the open-file limit. */
-    private nofileProbe(name: string, args: BrokerArgs): pulumi.ResourceHook {
-        return new pulumi.ResourceHook(`${name}-nofile-probe`, async (hook) => {
-            const labels = Object.fromEntries(args.labels.map((l) => [l.label, l.value]));
-            await assertNofileGranted(String(hook.newInputs?.image), args.nofileLimit, labels, (line) => void pulumi.log.info(line, this));
+    /**
+     * Before the container is made (or changed), a throwaway container of the same image on the same
+     * network proves the daemon grants its host ports (`withPorts`) and open-file limit, so a taken
+     * port or a limit above the daemon's fails `up` with one line naming the key, and no broker.
+     */
+    private grantsProbe(name: string, args: BrokerArgs, withPorts: boolean): pulumi.ResourceHook {
+        return new pulumi.ResourceHook(name, async (hook) => {
+            const network = (hook.newInputs?.networksAdvanced as { name?: string }[] | undefined)?.[0]?.name;
+            const spec = {
+                image: String(hook.newInputs?.image),
+                labels: Object.fromEntries(args.labels.map((l) => [l.label, l.value])),
+                nofile: args.nofileLimit > 0 ? args.nofileLimit : undefined,
+                ports: withPorts ? args.ports : undefined,
+                network: withPorts ? network : undefined,
+            };
+            const configured = args.ports.map((p) => ({ key: p.key, hostPort: p.hostPort, node: args.nodeNumber }));
+            await assertGrants(spec, configured, (line) => void pulumi.log.info(line, this));
         });
     }
 
-    /** For a cluster node: done once its new or changed container serves its API and MQTT again. */
+    /** For a cluster node: done at once when the node is new, and once a changed container serves its API and MQTT again. */
     private readiness(name: string, where: NonNullable<BrokerArgs["readiness"]>): pulumi.Resource {
         return runBeforeRecorded(
             `${name}-ready`,
             pulumi.all([this.container.id, where]).apply(([containerId, node]) => ({ containerId, ...node })),
-            async (node) => {
-                await waitUntilRunning(node.dashboardUrl, node.timeoutSeconds * 1000);
-                await waitUntilListening(node.mqttUrl, node.timeoutSeconds * 1000);
-            },
+            nodeServesAgain,
             { parent: this },
         );
     }

@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { checkDashboard } from "../lib/check/dashboard";
+import { emqxApi } from "../lib/emqx/api";
 import { listMqttUsers, syncMqttUsers } from "../lib/emqx/accounts";
 import type { MqttUser } from "../lib/config/settings";
 
@@ -35,7 +36,7 @@ async function sync(inputs: UsersInputs): Promise<UsersState> {
     }).catch((err: Error) => {
         throw new Error(`cannot store MQTT users: ${err.message}`);
     });
-    const result = await syncMqttUsers({ url: inputs.dashboardUrl, token, users: inputs.users, requestMs: 10_000 });
+    const result = await syncMqttUsers({ api: emqxApi(inputs.dashboardUrl, Date.now() + inputs.timeoutSeconds * 1000), token, users: inputs.users });
     const deleted = result.deleted.length > 0 ? ` (${result.deleted.join(", ")})` : "";
     console.log(`MQTT users: created ${result.created.length}, updated ${result.updated.length}, deleted ${result.deleted.length}${deleted}`);
     return { ...inputs, usernames: inputs.users.map((u) => u.username), unlisted: [] };
@@ -51,7 +52,8 @@ async function observe(id: string, state: UsersState): Promise<pulumi.dynamic.Re
     let existing: string[];
     try {
         const login = { url: state.dashboardUrl, username: state.dashboardUsername, password: state.dashboardPassword, containerName: state.containerName };
-        existing = await listMqttUsers({ url: state.dashboardUrl, token: await checkDashboard({ ...login, timeoutMs: 5000 }), requestMs: 5000 });
+        const token = await checkDashboard({ ...login, timeoutMs: 5000 });
+        existing = await listMqttUsers({ api: emqxApi(state.dashboardUrl, Date.now() + 5000), token });
     } catch {
         return { id, props: state };
     }

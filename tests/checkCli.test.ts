@@ -1,6 +1,6 @@
 /** `npm run check` as a person runs it: a child process against real brokers, exit codes and lines. */
 import assert from "node:assert/strict";
-import { execFile } from "node:child_process";
+import { execFile, spawn } from "node:child_process";
 import { chmodSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
@@ -8,8 +8,29 @@ import { after, before, describe, it } from "node:test";
 import { type FakeEmqxApi, startFakeEmqxApi } from "./brokers/emqxApi";
 import { type Mosquitto, startMosquitto } from "./brokers/mosquitto";
 import { freePort } from "./brokers/ports";
+import { openAfter, startSilentGate } from "./brokers/silentGate";
 
 const cli = path.join(__dirname, "..", "scripts", "check.js");
+const bin = path.join(__dirname, "..", "..", "bin", "emqx-check");
+
+/** Runs bin/emqx-check and resolves with its exit code and how long after printing its verdict it exited. */
+function exitAfterVerdict(args: string[]) {
+    return new Promise<{ code: number | null; stdout: string; exitLagMs: number }>((resolve, reject) => {
+        const child = spawn(bin, args, { stdio: ["ignore", "pipe", "ignore"] });
+        const kill = setTimeout(() => child.kill("SIGKILL"), 30_000);
+        let stdout = "";
+        let verdictAt = 0;
+        child.stdout.on("data", (chunk: Buffer) => {
+            stdout += chunk;
+            if (!verdictAt && stdout.includes("\n")) verdictAt = performance.now();
+        });
+        child.on("error", reject);
+        child.on("exit", (code) => {
+            clearTimeout(kill);
+            resolve({ code, stdout, exitLagMs: performance.now() - verdictAt });
+        });
+    });
+}
 
 function runCli(args: string[], env: NodeJS.ProcessEnv = process.env) {
     const started = Date.now();
@@ -26,7 +47,6 @@ describe("npm run check", () => {
     after(() => broker.stop());
 
     it("runs the same through bin/emqx-check, without npm", async () => {
-        const bin = path.join(__dirname, "..", "..", "bin", "emqx-check");
         const out = await new Promise<{ code: number; stdout: string }>((resolve) =>
             execFile(bin, ["--url", `mqtt://127.0.0.1:${broker.port}`, "--username", "u", "--timeout", "5"], { env: { ...process.env, MQTT_PASSWORD: "good-password" } }, (err, stdout) =>
                 resolve({ code: err ? ((err as { code?: number }).code ?? -1) : 0, stdout }),
@@ -63,6 +83,31 @@ describe("npm run check", () => {
         assert.match(r.stderr, new RegExp(`failed: could not connect to 127\\.0\\.0\\.1:${port} within 1 s, last error ECONNREFUSED\\n$`));
         // The process ends by itself: no socket or timer outlives the check.
         assert.ok(r.ms < 3000, `took ${r.ms} ms`);
+    });
+
+    it("exits within 100 ms of its verdict for a broker that starts 2 s late, nothing of its failed attempts left running", async () => {
+        const late = await startMosquitto({ startDelayMs: 2000 });
+        try {
+            const r = await exitAfterVerdict(["--url", `mqtt://127.0.0.1:${late.port}`, "--timeout", "10"]);
+            assert.equal(r.code, 0);
+            assert.match(r.stdout, /^ok: .*attempt (\d{2,}|[2-9])\b/, "it retried while the broker was not there");
+            assert.ok(r.exitLagMs < 100, `exited ${r.exitLagMs.toFixed(0)} ms after printing ok`);
+        } finally {
+            await late.stop();
+        }
+    });
+
+    it("exits within 100 ms of its verdict after 2 s of a port that takes connections and answers none", async () => {
+        const gate = await startSilentGate(broker.port);
+        try {
+            void openAfter(gate, 2000);
+            const r = await exitAfterVerdict(["--url", `mqtt://127.0.0.1:${gate.port}`, "--username", "u", "--password", "good-password", "--timeout", "10"]);
+            assert.equal(r.code, 0);
+            assert.ok(gate.held() >= 5, `${gate.held()} attempts hung`);
+            assert.ok(r.exitLagMs < 100, `exited ${r.exitLagMs.toFixed(0)} ms after printing ok`);
+        } finally {
+            await gate.stop();
+        }
     });
 
     it("exits 2 on a bad argument, naming it", async () => {

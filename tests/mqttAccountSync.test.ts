@@ -1,7 +1,7 @@
 /** MQTT accounts kept in step with the configuration, against a local server answering as EMQX 5.1's REST API does. */
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { login } from "../lib/check/dashboard";
+import { emqxApi, login } from "../lib/emqx/api";
 import { syncMqttUsers } from "../lib/emqx/accounts";
 import { type FakeEmqxApi, startFakeEmqxApi } from "./brokers/emqxApi";
 
@@ -12,11 +12,11 @@ describe("MQTT users sync (against a stand-in answering as EMQX's API does)", ()
     let token: string;
     before(async () => {
         api = await startFakeEmqxApi(admin);
-        token = await login({ url: api.url, ...admin, containerName: "ai4e_emqx" }, 5000);
+        token = await login(emqxApi(api.url, Date.now() + 5000), { ...admin, containerName: "ai4e_emqx" });
     });
     after(() => api.stop());
 
-    const sync = (users: { username: string; password: string }[]) => syncMqttUsers({ url: api.url, token, users, requestMs: 5000 });
+    const sync = (users: { username: string; password: string }[]) => syncMqttUsers({ api: emqxApi(api.url, Date.now() + 5000), token, users });
 
     it("creates the configured users with their passwords", async () => {
         const result = await sync([{ username: "sensor", password: "sensor-password" }, { username: "app", password: "app-password-1" }]);
@@ -52,7 +52,7 @@ describe("MQTT users sync (against a stand-in answering as EMQX's API does)", ()
 
     it("names the user and the status when the API refuses, without the password", async () => {
         await assert.rejects(
-            syncMqttUsers({ url: api.url, token: "wrong", users: [{ username: "sensor", password: "secret-pw-123" }], requestMs: 5000 }),
+            syncMqttUsers({ api: emqxApi(api.url, Date.now() + 5000), token: "wrong", users: [{ username: "sensor", password: "secret-pw-123" }] }),
             (err: Error) => {
                 assert.match(err.message, /^GET \/api\/v5\/authentication\/password_based:built_in_database\/users\?page=1&limit=100 for the MQTT user list answered HTTP 401/);
                 assert.ok(!err.message.includes("secret-pw-123"));
@@ -64,9 +64,10 @@ describe("MQTT users sync (against a stand-in answering as EMQX's API does)", ()
     it("says so when EMQX has no built-in database authenticator", async () => {
         const bare = await startFakeEmqxApi(admin, { authenticator: false });
         try {
-            const bareToken = await login({ url: bare.url, ...admin, containerName: "x" }, 5000);
+            const bareApi = emqxApi(bare.url, Date.now() + 5000);
+            const bareToken = await login(bareApi, { ...admin, containerName: "x" });
             await assert.rejects(
-                syncMqttUsers({ url: bare.url, token: bareToken, users: [{ username: "sensor", password: "pw-long-enough" }], requestMs: 5000 }),
+                syncMqttUsers({ api: bareApi, token: bareToken, users: [{ username: "sensor", password: "pw-long-enough" }] }),
                 /^Error: EMQX has no password_based:built_in_database authenticator, so MQTT accounts cannot be stored \(HTTP 404/,
             );
         } finally {

@@ -123,9 +123,9 @@ describe("dev stack reproduces the seed docker-compose file", async () => {
         });
     });
 
-    it("sets no open-file limit and so needs no probe of it, as the seed sets no ulimits", () => {
+    it("sets no open-file limit, as the seed sets no ulimits, but proves its host ports free before the container is made", () => {
         assert.equal(only(run, container).inputs.ulimits, undefined);
-        assert.deepEqual(only(run, container).hooks, {});
+        assert.deepEqual(only(run, container).hooks, { beforeCreate: ["emqx-grants-probe"] });
     });
 
     it("hands EMQX the first dashboard password it deployed, kept in a Stash, and keeps the password in step through the API", () => {
@@ -177,8 +177,8 @@ describe("prod stack differs where production needs it", async () => {
         assert.deepEqual(i.securityOpts, ["no-new-privileges:true"]);
     });
 
-    it("proves the daemon grants the open-file limit before the container asks for it", () => {
-        assert.deepEqual(c().hooks, runsBeforeRecorded("emqx-nofile-probe"), "a probe runs before the container is made or changed");
+    it("proves the daemon grants the host ports and open-file limit before the container is made, and the limit before it is changed", () => {
+        assert.deepEqual(c().hooks, { beforeCreate: ["emqx-grants-probe"], beforeUpdate: ["emqx-nofile-probe"] });
     });
 
     it("logs at notice and passes its own dashboard password and cookie, as a secret; strings quoted for HOCON, node name and cookie raw for bin/emqx", () => {

@@ -4,8 +4,9 @@
  * Failures name the node. Plain TypeScript, no Pulumi.
  */
 import { randomBytes } from "node:crypto";
-import mqtt from "mqtt";
-import { fetchFailure } from "./dashboard";
+import type mqtt from "mqtt";
+import { emqxApi } from "../emqx/api";
+import { closeQuietly, connectClient } from "./mqtt";
 
 /** One node as the check dials it. */
 export interface ClusterMember {
@@ -28,63 +29,72 @@ export interface ClusterCheckOptions {
     timeoutMs: number;
 }
 
-const pollMs = 200;
+/** How often a message is published again while the cluster's routes settle. */
+const republishMs = 200;
 
-async function runningNodes(options: ClusterCheckOptions, requestMs: number): Promise<Set<string>> {
-    try {
-        const response = await fetch(`${options.dashboardUrl}/api/v5/nodes`, { headers: { authorization: `Bearer ${options.token}` }, signal: AbortSignal.timeout(requestMs) });
-        if (response.status !== 200) return new Set();
-        const nodes = (await response.json()) as { node: string; node_status: string }[];
-        return new Set(nodes.filter((n) => n.node_status === "running").map((n) => n.node));
-    } catch (err) {
-        throw new Error(`GET ${options.dashboardUrl}/api/v5/nodes failed: ${fetchFailure(err)}`);
-    }
+/** Resolves once node 1's API lists every node as running; throws one line naming the missing ones at the deadline. */
+async function waitForNodes(options: ClusterCheckOptions, deadline: number): Promise<void> {
+    let running = new Set<string>();
+    const missing = () => options.nodes.filter((n) => !running.has(n.nodeName)).map((n) => n.nodeName);
+    const allRunning = ({ status, text }: { status: number; text: string }) => {
+        if (status !== 200) return `HTTP ${status}`;
+        const nodes = JSON.parse(text) as { node: string; node_status: string }[];
+        running = new Set(nodes.filter((n) => n.node_status === "running").map((n) => n.node));
+        return missing().length > 0 ? "not all running" : undefined;
+    };
+    await emqxApi(options.dashboardUrl, deadline)
+        .request("GET", "/api/v5/nodes", { token: options.token, retryUnless: allRunning })
+        .catch((err: Error) => {
+            const lastAnswer = err.message === "not all running" ? "" : `, last answer ${err.message}`;
+            throw new Error(`${missing().join(", ")} not running in the cluster after ${options.timeoutMs / 1000} s (running: ${[...running].join(", ") || "none"}${lastAnswer})`);
+        });
+}
+
+/** Waits for `promise` until `deadline`, then throws `what` timed out. */
+function beforeDeadline<T>(promise: Promise<T>, deadline: number, what: string): Promise<T> {
+    let timer: NodeJS.Timeout | undefined = undefined;
+    const late = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`${what} timed out`)), Math.max(0, deadline - Date.now()))));
+    return Promise.race([promise, late]).finally(() => clearTimeout(timer));
 }
 
 /** Resolves once a message published at `from` arrives at a subscriber on `to`, publishing again while routes settle. */
-async function deliver(from: ClusterMember, to: ClusterMember, options: ClusterCheckOptions, timeoutMs: number): Promise<void> {
-    const connect = (url: string) => mqtt.connectAsync(url, { username: options.username, password: options.password, reconnectPeriod: 0, connectTimeout: timeoutMs, writeCache: false }, false);
-    const subscriber = await connect(to.mqttUrl);
-    const publisher = await connect(from.mqttUrl).catch(async (err: Error) => {
-        await subscriber.endAsync(true);
-        throw err;
-    });
-    const topic = `emqx-check/cluster/${randomBytes(6).toString("hex")}`;
-    const nonce = randomBytes(12).toString("hex");
-    let timer: NodeJS.Timeout | undefined;
+async function deliver(from: ClusterMember, to: ClusterMember, options: ClusterCheckOptions, deadline: number): Promise<void> {
+    const account = { username: options.username, password: options.password };
+    const clients: mqtt.MqttClient[] = [];
+    let timer: NodeJS.Timeout | undefined = undefined;
     try {
+        const connect = (node: ClusterMember) =>
+            connectClient(node.mqttUrl, account, deadline).then(
+                (client) => (clients.push(client), client),
+                (err: Error) => Promise.reject(new Error(`${node.nodeName}: ${err.message}`)),
+            );
+        const subscriber = await connect(to);
+        const publisher = await connect(from);
+        const topic = `emqx-check/cluster/${randomBytes(6).toString("hex")}`;
+        const nonce = randomBytes(12).toString("hex");
         const arrived = new Promise<void>((resolve) => subscriber.on("message", (t, payload) => t === topic && payload.toString() === nonce && resolve()));
-        await subscriber.subscribeAsync(topic, { qos: 1 });
-        const deadline = Date.now() + timeoutMs;
-        for (let sent = 0; sent < 1000 && Date.now() < deadline; sent++) {
-            await publisher.publishAsync(topic, nonce, { qos: 1 });
-            const done = await Promise.race([arrived.then(() => true), new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), pollMs)))]);
+        await beforeDeadline(subscriber.subscribeAsync(topic, { qos: 1 }), deadline, `subscribing on ${to.nodeName}`);
+        for (let sent = 0; sent < 10_000 && Date.now() < deadline; sent++) {
+            publisher.publish(topic, nonce, { qos: 1 });
+            const wait = Math.min(republishMs, Math.max(0, deadline - Date.now()));
+            if (await Promise.race([arrived.then(() => true), new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), wait)))])) return;
             clearTimeout(timer);
-            if (done) return;
         }
-        throw new Error(`a message published on ${from.nodeName} did not reach a subscriber on ${to.nodeName} within ${timeoutMs / 1000} s`);
+        throw new Error(`a message published on ${from.nodeName} did not reach a subscriber on ${to.nodeName} within ${options.timeoutMs / 1000} s`);
     } finally {
-        await Promise.all([subscriber.endAsync(true), publisher.endAsync(true)]);
+        clearTimeout(timer);
+        clients.forEach(closeQuietly);
     }
 }
 
 /** Resolves to one line saying what was proven; throws one line naming the node that is missing or silent. */
 export async function checkCluster(options: ClusterCheckOptions): Promise<string> {
     const deadline = Date.now() + options.timeoutMs;
-    const remaining = () => Math.max(1000, deadline - Date.now());
-    let running = await runningNodes(options, remaining());
-    for (let polls = 0; polls < 100_000 && Date.now() < deadline && options.nodes.some((n) => !running.has(n.nodeName)); polls++) {
-        await new Promise((resolve) => setTimeout(resolve, pollMs));
-        running = await runningNodes(options, remaining());
-    }
-    const missing = options.nodes.filter((n) => !running.has(n.nodeName)).map((n) => n.nodeName);
-    if (missing.length > 0) {
-        throw new Error(`${missing.join(", ")} not running in the cluster after ${options.timeoutMs / 1000} s (running: ${[...running].join(", ") || "none"})`);
-    }
+    await waitForNodes(options, deadline);
     const [first, ...others] = options.nodes;
     for (const node of others) {
-        await deliver(first, node, options, remaining());
-        await deliver(node, first, options, remaining());
+        await deliver(first, node, options, deadline);
+        await deliver(node, first, options, deadline);
     }
     return `${options.nodes.length} nodes running, messages cross between ${first.nodeName} and every other node`;
 }

@@ -1,12 +1,13 @@
 /**
  * The post-deploy MQTT check: connect, subscribe QoS 1 to a unique topic, publish a nonce QoS 1
- * and wait for that exact message to come back. Retries what can heal (a booting broker) with
- * short, capped, jittered backoff until one overall deadline; stops at once on what cannot.
+ * and wait for that exact message to come back. Retries what can heal (a booting broker) in short,
+ * overlapping attempts until one overall deadline (retryWithin); stops at once on what cannot.
  * Plain TypeScript with no Pulumi inside: the dynamic provider, the CLI and the benchmark share it.
  */
 import { randomBytes } from "node:crypto";
 import * as net from "node:net";
 import mqtt from "mqtt";
+import { final, retryWithin } from "../retryWithin";
 
 /** What to check and how long to wait. */
 export interface MqttCheckOptions {
@@ -38,7 +39,7 @@ export interface MqttCheckOptions {
 export interface MqttCheckResult {
     /** Publish to delivery of the nonce, in ms. */
     roundTripMs: number;
-    /** Connection attempts it took. */
+    /** Connection attempts it took: the number of the one that passed. */
     attempts: number;
     /** From the first attempt to the delivered message, in ms. */
     elapsedMs: number;
@@ -68,9 +69,12 @@ function openClient(url: string, options: mqtt.IClientOptions): mqtt.MqttClient 
     return new mqtt.MqttClient(() => net.connect(port, host), { ...options, protocol: "mqtt", host, port });
 }
 
-/** Ends a one-shot client at once; a late error from its socket must not surface as unhandled. */
-function closeQuietly(client: mqtt.MqttClient): void {
-    client.removeAllListeners();
+/**
+ * Ends a one-shot client at once; a late error from its socket must not surface as unhandled.
+ * MQTT.js's own listeners must stay: its "close" listener clears the CONNACK timer, which would
+ * otherwise keep the process alive for the whole connectTimeout after the check is over.
+ */
+export function closeQuietly(client: mqtt.MqttClient): void {
     client.on("error", () => undefined);
     client.end(true);
 }
@@ -91,17 +95,15 @@ const refusedReasons: Record<number, string> = {
 };
 const tlsCodes = /^(ERR_TLS_|ERR_SSL_|DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT_IN_CHAIN|UNABLE_TO_|CERT_|HOSTNAME_MISMATCH)/;
 
-const firstDelayMs = 10;
-const maxDelayMs = 100;
-const maxAttemptMs = 10_000;
+/** The longest one attempt may take: a connection that a port accepts but nobody answers is given up after it. */
+const maxAttemptMs = 3000;
 
 interface AttemptFailure {
     kind: FailureKind;
-    retryable: boolean;
+    /** Set when another attempt cannot mend it (a refused login, a bad certificate): the check ends at once. */
+    final?: boolean;
     /** What the message adds: the low-level error (ECONNREFUSED…), the refusal's code, the TLS error. */
     detail: string;
-    /** The attempt ran out of its time budget rather than hearing an answer. */
-    timedOut?: boolean;
 }
 
 function seconds(ms: number): string {
@@ -136,20 +138,20 @@ function describe(failure: AttemptFailure, options: MqttCheckOptions, timeoutMs:
 
 function classifyError(err: Error & { code?: string | number }): AttemptFailure {
     if (typeof err.code === "number" && refusedReasons[err.code]) {
-        return { kind: "refused", retryable: false, detail: `${refusedReasons[err.code]} (code ${err.code})` };
+        return { kind: "refused", final: true, detail: `${refusedReasons[err.code]} (code ${err.code})` };
     }
     if (typeof err.code === "number") {
         // Server unavailable / busy while booting: worth another try.
-        return { kind: "connect", retryable: true, detail: `${err.message} (code ${err.code})` };
+        return { kind: "connect", detail: `${err.message} (code ${err.code})` };
     }
     if (typeof err.code === "string" && tlsCodes.test(err.code)) {
-        return { kind: "tls", retryable: false, detail: `${err.message} (${err.code})` };
+        return { kind: "tls", final: true, detail: `${err.message} (${err.code})` };
     }
-    return { kind: "connect", retryable: true, detail: err.code ?? err.message };
+    return { kind: "connect", detail: err.code ?? err.message };
 }
 
-/** MQTT.js options of a one-shot check client that gives up after `budgetMs`. */
-function clientOptions(options: MqttCheckOptions, budgetMs: number, clientId: string): mqtt.IClientOptions {
+/** MQTT.js options of a one-shot client; its own connect timer never fires first, the attempt's signal ends it. */
+function clientOptions(options: Pick<MqttCheckOptions, "username" | "password" | "ca" | "cert" | "key" | "servername" | "insecure" | "protocolVersion">, clientId: string): mqtt.IClientOptions {
     return {
         clientId,
         protocolVersion: options.protocolVersion ?? 4,
@@ -161,7 +163,7 @@ function clientOptions(options: MqttCheckOptions, budgetMs: number, clientId: st
         servername: options.servername,
         rejectUnauthorized: !options.insecure,
         reconnectPeriod: 0,
-        connectTimeout: budgetMs + 1000,
+        connectTimeout: maxAttemptMs + 1000,
         clean: true,
         keepalive: 30,
         // MQTT.js otherwise pre-builds 65,536 two-byte buffers on the first write: 40 ms of a one-shot check.
@@ -177,33 +179,36 @@ function subscribeRefusal(err: Error | null, granted: { qos: number }[] | undefi
     return code !== undefined ? `code ${code}` : (err?.message ?? "no grant");
 }
 
-/** One connect, subscribe, publish, receive cycle within `budgetMs`; resolves to the round trip. */
-function attempt(options: MqttCheckOptions, budgetMs: number, topic: string, clientId: string): Promise<number> {
+/** How an attempt ends: with a value (and the client kept open for the caller when it asks), or a failure. */
+type Settled<T> = { value: T; keepClient?: true } | AttemptFailure;
+
+/**
+ * Opens a client for one attempt and calls `settle` once with what became of it: `onConnect`'s
+ * verdict, an error, a closed connection, or the signal's abort (`stage()` says how far it got).
+ * The client is ended at once when it settles, unless the caller keeps it, so nothing of the attempt outlives it.
+ */
+function oneAttempt<T>(
+    url: string,
+    options: mqtt.IClientOptions,
+    signal: AbortSignal,
+    stage: (transportOpen: boolean) => AttemptFailure,
+    onConnect: (client: mqtt.MqttClient, finish: (outcome: Settled<T>) => void) => void,
+): Promise<T> {
     return new Promise((resolve, reject) => {
-        const nonce = randomBytes(12).toString("hex");
-        let stage: "connecting" | "subscribing" | "waiting" = "connecting";
         let transportOpen = false;
-        let publishedAt = 0;
         let settled = false;
-        // Declared before the closures that use it: Pulumi's function serializer cannot follow
-        // a variable that a closure reaches before its declaration.
-        let timer: NodeJS.Timeout | undefined = undefined;
-        const client = openClient(options.url, clientOptions(options, budgetMs, clientId));
-        const finish = (outcome: { roundTripMs: number } | AttemptFailure) => {
+        const client = openClient(url, options);
+        const finish = (outcome: Settled<T>) => {
             if (settled) return;
             settled = true;
-            clearTimeout(timer);
-            closeQuietly(client);
-            if ("roundTripMs" in outcome) resolve(outcome.roundTripMs);
+            signal.removeEventListener("abort", aborted);
+            if (!("keepClient" in outcome)) closeQuietly(client);
+            if ("value" in outcome) resolve(outcome.value);
             else reject(outcome);
         };
-        timer = setTimeout(() => {
-            if (stage === "waiting") finish({ kind: "no-message", retryable: true, detail: "", timedOut: true });
-            else if (stage === "subscribing") finish({ kind: "no-suback", retryable: true, detail: "", timedOut: true });
-            else if (transportOpen) finish({ kind: "no-connack", retryable: true, detail: "", timedOut: true });
-            else finish({ kind: "connect", retryable: true, detail: "timed out", timedOut: true });
-        }, budgetMs);
-
+        const aborted = () => finish(stage(transportOpen));
+        if (signal.aborted) return aborted();
+        signal.addEventListener("abort", aborted, { once: true });
         const stream = client.stream as unknown;
         if (stream instanceof net.Socket) {
             stream.once("connect", () => (transportOpen = true));
@@ -211,131 +216,131 @@ function attempt(options: MqttCheckOptions, budgetMs: number, topic: string, cli
             transportOpen = true; // WebSocket: the TCP connection is not observable here.
         }
         client.on("error", (err) => finish(classifyError(err as Error & { code?: string | number })));
-        client.on("close", () =>
-            finish(
-                stage === "connecting"
-                    ? { kind: "connect", retryable: true, detail: "connection closed before CONNACK" }
-                    : { kind: "connect", retryable: true, detail: `connection closed while ${stage}` },
-            ),
-        );
+        client.on("close", () => finish({ kind: "connect", detail: client.connected ? "connection closed" : "connection closed before CONNACK" }));
+        client.on("connect", () => onConnect(client, finish));
+    });
+}
+
+/** One connect, subscribe, publish, receive cycle; resolves to the round trip in ms. */
+function roundTripAttempt(options: MqttCheckOptions, signal: AbortSignal, topic: string, clientId: string): Promise<number> {
+    let stage: "connecting" | "subscribing" | "waiting" = "connecting";
+    const timedOut = (transportOpen: boolean): AttemptFailure => {
+        if (stage === "waiting") return { kind: "no-message", detail: "" };
+        if (stage === "subscribing") return { kind: "no-suback", detail: "" };
+        return transportOpen ? { kind: "no-connack", detail: "" } : { kind: "connect", detail: "timed out" };
+    };
+    return oneAttempt<number>(options.url, clientOptions(options, clientId), signal, timedOut, (client, finish) => {
+        const nonce = randomBytes(12).toString("hex");
+        let publishedAt = 0;
+        stage = "subscribing";
         client.on("message", (receivedTopic, payload) => {
-            if (receivedTopic === topic && payload.toString() === nonce) {
-                finish({ roundTripMs: Number((performance.now() - publishedAt).toFixed(2)) });
-            }
+            if (receivedTopic === topic && payload.toString() === nonce) finish({ value: Number((performance.now() - publishedAt).toFixed(2)) });
         });
-        client.on("connect", () => {
-            stage = "subscribing";
-            client.subscribe(topic, { qos: 1 }, (err, granted) => {
-                const refusal = subscribeRefusal(err, granted);
-                if (refusal) {
-                    finish({ kind: "subscribe", retryable: false, detail: refusal });
-                    return;
-                }
-                stage = "waiting";
-                publishedAt = performance.now();
-                client.publish(topic, nonce, { qos: 1 });
-            });
+        client.subscribe(topic, { qos: 1 }, (err, granted) => {
+            const refusal = subscribeRefusal(err, granted);
+            if (refusal) return finish({ kind: "subscribe", final: true, detail: refusal });
+            stage = "waiting";
+            publishedAt = performance.now();
+            client.publish(topic, nonce, { qos: 1 });
         });
     });
+}
+
+function isAttemptFailure(value: unknown): value is AttemptFailure {
+    return typeof value === "object" && value !== null && "kind" in value && "detail" in value;
 }
 
 /** Runs the check until it passes or the deadline passes; throws an MqttCheckError with one clear line. */
 export async function checkMqtt(options: MqttCheckOptions): Promise<MqttCheckResult> {
     const timeoutMs = options.timeoutMs ?? 120_000;
     const started = performance.now();
-    const deadline = started + timeoutMs;
     const clientId = `emqx-check-${randomBytes(6).toString("hex")}`;
     const topic = `emqx-check/${clientId}`;
-    let delay = firstDelayMs;
+    let failed = 0;
     let lastReport = -Infinity;
-    let last: AttemptFailure = { kind: "connect", retryable: true, detail: "no attempt made" };
-    for (let attempts = 1; ; attempts++) {
-        const remaining = deadline - performance.now();
-        if (remaining <= 0) {
-            throw checkFailure(describe(last, options, timeoutMs, topic), last.kind, attempts - 1);
-        }
-        // Only a broker that is not ready yet is worth a line: a first attempt that passes prints nothing.
-        if (options.onProgress && attempts > 1 && performance.now() - lastReport >= 1000) {
-            lastReport = performance.now();
-            options.onProgress(`waiting for ${options.url}, attempt ${attempts} (${describe(last, options, performance.now() - started, topic)})`);
-        }
-        const budget = Math.min(remaining, maxAttemptMs);
-        try {
-            const roundTripMs = await attempt(options, budget, topic, clientId);
-            return { roundTripMs, attempts, elapsedMs: Math.round(performance.now() - started) };
-        } catch (failure) {
-            const current = failure as AttemptFailure;
-            if (!current.retryable) {
-                throw checkFailure(describe(current, options, timeoutMs, topic), current.kind, attempts);
-            }
-            // A retry that the overall deadline cut short says less than the answer before it.
-            const cutShort = current.timedOut && budget === remaining && attempts > 1;
-            if (!cutShort) last = current;
-        }
-        // A random pause between half and all of the current delay keeps many checks from marching in step.
-        const pause = Math.min(delay * (0.5 + Math.random() / 2), Math.max(0, deadline - performance.now()));
-        await new Promise((resolve) => setTimeout(resolve, pause));
-        delay = Math.min(delay * 2, maxDelayMs);
+    try {
+        const { roundTripMs, attempt } = await retryWithin(
+            // Attempts may overlap (one hangs while the next starts), so each has its own client id.
+            (signal, n) => roundTripAttempt(options, signal, topic, `${clientId}-${n}`).then((ms) => ({ roundTripMs: ms, attempt: n })),
+            {
+                deadline: Date.now() + timeoutMs,
+                attemptMs: maxAttemptMs,
+                // Only a broker that is not ready yet is worth a line, and then at most one a second.
+                onRetry: (failure, n) => {
+                    failed++;
+                    if (!options.onProgress || !isAttemptFailure(failure) || performance.now() - lastReport < 1000) return;
+                    lastReport = performance.now();
+                    options.onProgress(`waiting for ${options.url}, attempt ${n + 1} (${describe(failure, options, performance.now() - started, topic)})`);
+                },
+            },
+        );
+        return { roundTripMs, attempts: attempt, elapsedMs: Math.round(performance.now() - started) };
+    } catch (failure) {
+        if (!isAttemptFailure(failure)) throw failure;
+        // Attempts that ended, this one included: one still running when a refusal ends the check was no retry.
+        throw checkFailure(describe(failure, options, timeoutMs, topic), failure.kind, failure.final ? failed + 1 : Math.max(failed, 1));
     }
 }
 
+/** What one CONNECT got: a CONNACK that accepted it, or the refusing CONNACK's code. */
+type Connack = { accepted: true } | { accepted: false; code: number };
+
+/** One CONNECT without a round trip: resolves with the CONNACK's verdict, rejects with what stood in the way. */
+function connackAttempt(url: string, options: mqtt.IClientOptions, signal: AbortSignal): Promise<Connack> {
+    const timedOut = (transportOpen: boolean): AttemptFailure => (transportOpen ? { kind: "no-connack", detail: "no CONNACK" } : { kind: "connect", detail: "timed out" });
+    return oneAttempt<Connack>(url, options, signal, timedOut, (_client, finish) => finish({ value: { accepted: true } })).catch((failure: AttemptFailure) => {
+        const code = Number(/code (\d+)\)$/.exec(failure.detail)?.[1]);
+        if (failure.kind === "refused") return { accepted: false, code };
+        throw failure;
+    });
+}
+
+/** Options of a client that brings no credentials. */
+function anonymous(options: Pick<MqttCheckOptions, "ca" | "servername">, purpose: string): mqtt.IClientOptions {
+    return clientOptions({ ca: options.ca, servername: options.servername }, `emqx-${purpose}-${randomBytes(6).toString("hex")}`);
+}
+
 /**
- * Proves the broker turns away a client without credentials: one connection attempt must end in
- * a refused CONNACK. Throws one line when the client is let in or no answer comes.
+ * Proves the broker turns away a client without credentials: a connection must end in a refused
+ * CONNACK. Throws one line when the client is let in, or when no answer comes by the deadline.
  */
-export function checkAnonymousRefused(options: Pick<MqttCheckOptions, "url" | "ca" | "servername">, timeoutMs: number): Promise<void> {
-    return new Promise((resolve, reject) => {
-        let timer: NodeJS.Timeout | undefined = undefined;
-        const client = openClient(options.url, {
-            clientId: `emqx-check-anonymous-${randomBytes(6).toString("hex")}`,
-            ca: options.ca,
-            servername: options.servername,
-            reconnectPeriod: 0,
-            connectTimeout: timeoutMs + 1000,
-            writeCache: false,
-        });
-        const finish = (problem?: string) => {
-            clearTimeout(timer);
-            closeQuietly(client);
-            if (problem) reject(new Error(problem));
-            else resolve();
-        };
-        timer = setTimeout(() => finish(`an anonymous client got no answer from ${hostPort(options.url)} within ${seconds(timeoutMs)}`), timeoutMs);
-        client.on("connect", () => finish(`an anonymous client was let in at ${options.url}; the broker does not require credentials`));
-        client.on("error", (err) => {
-            const failure = classifyError(err as Error & { code?: string | number });
-            finish(failure.kind === "refused" ? undefined : `an anonymous client could not reach ${hostPort(options.url)}: ${failure.detail}`);
-        });
-        client.on("close", () => finish(`${hostPort(options.url)} closed an anonymous client's connection without a CONNACK`));
+export async function checkAnonymousRefused(options: Pick<MqttCheckOptions, "url" | "ca" | "servername">, timeoutMs: number): Promise<void> {
+    const where = hostPort(options.url);
+    await retryWithin(
+        async (signal) => {
+            const connack = await connackAttempt(options.url, anonymous(options, "check-anonymous"), signal);
+            if (connack.accepted) throw final(new Error(`an anonymous client was let in at ${options.url}; the broker does not require credentials`));
+        },
+        { deadline: Date.now() + timeoutMs, attemptMs: maxAttemptMs },
+    ).catch((failure: Error | AttemptFailure) => {
+        if (!isAttemptFailure(failure)) throw failure;
+        if (failure.kind === "no-connack" || failure.detail === "timed out") throw new Error(`an anonymous client got no answer from ${where} within ${seconds(timeoutMs)}`);
+        throw new Error(`an anonymous client could not reach ${where}: ${failure.detail}`);
     });
 }
 
 /**
  * Resolves once the MQTT listener at `url` answers a CONNECT with a CONNACK, accepted or refused
- * (a node whose accounts are not stored yet still proves it is serving); retries what a booting
- * broker heals every 100 ms until `timeoutMs`, then throws one line with the last error.
+ * (a node whose accounts are not stored yet still proves it is serving); throws one line with the
+ * last error at the deadline.
  */
 export async function waitUntilListening(url: string, timeoutMs: number): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    let last = "no attempt made";
-    for (let attempts = 0; attempts < 100_000 && Date.now() < deadline; attempts++) {
-        const budget = Math.max(100, Math.min(5000, deadline - Date.now()));
-        const answer = await new Promise<string | undefined>((resolve) => {
-            let timer: NodeJS.Timeout | undefined = undefined;
-            const client = openClient(url, { clientId: `emqx-ready-${randomBytes(6).toString("hex")}`, reconnectPeriod: 0, connectTimeout: budget, writeCache: false });
-            const done = (problem: string | undefined) => {
-                clearTimeout(timer);
-                closeQuietly(client);
-                resolve(problem);
-            };
-            timer = setTimeout(() => done("no CONNACK"), budget);
-            client.on("connect", () => done(undefined));
-            client.on("error", (err) => done(typeof (err as { code?: unknown }).code === "number" ? undefined : classifyError(err as Error & { code?: string }).detail));
-            client.on("close", () => done("connection closed before CONNACK"));
-        });
-        if (answer === undefined) return;
-        last = answer;
-        await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-    throw new Error(`${hostPort(url)} gave no CONNACK within ${seconds(timeoutMs)}, last error ${last}`);
+    await retryWithin((signal) => connackAttempt(url, anonymous({}, "ready"), signal), { deadline: Date.now() + timeoutMs, attemptMs: maxAttemptMs }).catch(
+        (failure: AttemptFailure) => {
+            throw new Error(`${hostPort(url)} gave no CONNACK within ${seconds(timeoutMs)}, last error ${failure.detail}`);
+        },
+    );
+}
+
+/** A connected client of the broker at `url`, for a caller that ends it; retries what a booting broker heals until `deadline`. */
+export function connectClient(url: string, options: Pick<MqttCheckOptions, "username" | "password">, deadline: number): Promise<mqtt.MqttClient> {
+    const clientId = `emqx-check-${randomBytes(6).toString("hex")}`;
+    const timedOut = (transportOpen: boolean): AttemptFailure => (transportOpen ? { kind: "no-connack", detail: "no CONNACK" } : { kind: "connect", detail: "timed out" });
+    return retryWithin(
+        (signal, n) => oneAttempt<mqtt.MqttClient>(url, clientOptions(options, `${clientId}-${n}`), signal, timedOut, (client, finish) => finish({ value: client, keepClient: true })),
+        // A client that connects after another attempt won is ended at once.
+        { deadline, attemptMs: maxAttemptMs, release: closeQuietly },
+    ).catch((failure: AttemptFailure) => {
+        throw new Error(`could not connect to ${hostPort(url)}: ${failure.detail}`);
+    });
 }

@@ -4,19 +4,17 @@
  * does not list is deleted, whoever made it and whenever (an earlier deploy on a kept volume, the
  * dashboard). Plain TypeScript, no Pulumi.
  */
-import { fetchFailure } from "../check/dashboard";
-import type { MqttUser } from "../config/settings";
+import type { MqttUser } from "../config/types";
+import type { EmqxApi } from "./api";
 
 /** Where the API is and what it should end up holding. */
 export interface UserSyncOptions {
-    /** Dashboard base URL, e.g. http://127.0.0.1:18083. */
-    url: string;
+    /** The API, with the deadline of the whole sync. */
+    api: EmqxApi;
     /** Bearer token from `POST /api/v5/login`. */
     token: string;
     /** Accounts that must exist with exactly these passwords; every other account is deleted. */
     users: MqttUser[];
-    /** Per-request deadline in ms. */
-    requestMs: number;
 }
 
 /** What a sync did, by user name. */
@@ -31,38 +29,25 @@ const pageSize = 100;
 /** 1,000 pages of 100: far more accounts than a stack configures, and a bound on the listing loop. */
 const maxPages = 1000;
 
-/** Where the REST API is and how to authenticate, with a per-request deadline in ms. */
-type ApiAccess = Pick<UserSyncOptions, "url" | "token" | "requestMs">;
-
 /** One REST call; `subject` names what it is for in an error: "MQTT user NAME" or "the MQTT user list". */
-async function call(api: ApiAccess, method: string, path: string, body: object | undefined, subject: string, accept: number[]) {
-    let response: Response;
-    let text: string;
-    try {
-        response = await fetch(`${api.url}${path}`, {
-            method,
-            headers: { authorization: `Bearer ${api.token}`, "content-type": "application/json" },
-            body: body && JSON.stringify(body),
-            signal: AbortSignal.timeout(api.requestMs),
-        });
-        text = await response.text();
-    } catch (err) {
-        throw new Error(`${method} ${path} for ${subject} failed: ${fetchFailure(err)}`);
+async function call(access: Pick<UserSyncOptions, "api" | "token">, method: string, path: string, body: object | undefined, subject: string, accept: number[]) {
+    const answer = await access.api.request(method, path, { token: access.token, body }).catch((err: Error) => {
+        throw new Error(`${method} ${path} for ${subject} failed: ${err.message}`);
+    });
+    if (answer.status === 404 && answer.text.includes("Authenticator")) {
+        throw new Error(`EMQX has no password_based:built_in_database authenticator, so MQTT accounts cannot be stored (HTTP 404 ${answer.text.slice(0, 120)})`);
     }
-    if (response.status === 404 && text.includes("Authenticator")) {
-        throw new Error(`EMQX has no password_based:built_in_database authenticator, so MQTT accounts cannot be stored (HTTP 404 ${text.slice(0, 120)})`);
+    if (!accept.includes(answer.status)) {
+        throw new Error(`${method} ${path} for ${subject} answered HTTP ${answer.status} ${answer.text.slice(0, 120)}`);
     }
-    if (!accept.includes(response.status)) {
-        throw new Error(`${method} ${path} for ${subject} answered HTTP ${response.status} ${text.slice(0, 120)}`);
-    }
-    return { status: response.status, text };
+    return answer;
 }
 
 /** Every account in the built-in database, page by page. */
-export async function listMqttUsers(api: ApiAccess): Promise<string[]> {
+export async function listMqttUsers(access: Pick<UserSyncOptions, "api" | "token">): Promise<string[]> {
     const existing: string[] = [];
     for (let page = 1; page <= maxPages; page++) {
-        const { text } = await call(api, "GET", `${usersPath}?page=${page}&limit=${pageSize}`, undefined, "the MQTT user list", [200]);
+        const { text } = await call(access, "GET", `${usersPath}?page=${page}&limit=${pageSize}`, undefined, "the MQTT user list", [200]);
         const { data, meta } = JSON.parse(text) as { data: { user_id: string }[]; meta: { hasnext?: boolean } };
         existing.push(...data.map((entry) => entry.user_id));
         if (data.length < pageSize || meta.hasnext === false) break;

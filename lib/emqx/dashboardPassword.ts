@@ -3,7 +3,7 @@
  * API while the broker runs: EMQX reads its default password only on the first boot of a data
  * volume, and a container replaced just to change it would drop every MQTT client. Plain TypeScript.
  */
-import { fetchFailure, loginRefused, requestToken, waitUntilRunning } from "../check/dashboard";
+import { type EmqxApi, emqxApi, jsonField, loginRefused, requestToken, waitUntilRunning } from "./api";
 
 /** Where the dashboard is, whom to log in as, and which passwords the volume may still hold. */
 export interface DashboardPasswordOptions {
@@ -21,25 +21,19 @@ export interface DashboardPasswordOptions {
     timeoutMs: number;
 }
 
-/** `POST /api/v5/users/{username}/change_pwd` (EMQX 5.1: 204; 400 with a reason when refused). */
-async function changePassword(url: string, token: string, username: string, oldPassword: string, newPassword: string, requestMs: number): Promise<void> {
+/**
+ * `POST /api/v5/users/{username}/change_pwd` (EMQX 5.1: 204; 400 with a reason when refused).
+ * Resolves once the password is `newPassword`: a request sent again after its first answer was
+ * lost meets ERROR_PWD_NOT_MATCH, and then a login with the new password tells whether it took.
+ */
+async function changePassword(api: EmqxApi, token: string, username: string, oldPassword: string, newPassword: string): Promise<void> {
     const path = `/api/v5/users/${encodeURIComponent(username)}/change_pwd`;
-    let response: Response;
-    let body: string;
-    try {
-        response = await fetch(`${url}${path}`, {
-            method: "POST",
-            headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
-            body: JSON.stringify({ old_pwd: oldPassword, new_pwd: newPassword }),
-            signal: AbortSignal.timeout(requestMs),
-        });
-        body = await response.text();
-    } catch (err) {
-        throw new Error(`changing the dashboard password of ${username} failed: ${fetchFailure(err)}`);
-    }
-    if (response.status !== 204) {
-        throw new Error(`EMQX refused to change the dashboard password of ${username} to emqx:dashboardPassword: HTTP ${response.status} ${body.trim().slice(0, 120)}`);
-    }
+    const answer = await api.request("POST", path, { token, body: { old_pwd: oldPassword, new_pwd: newPassword } }).catch((err: Error) => {
+        throw new Error(`changing the dashboard password of ${username} failed: ${err.message}`);
+    });
+    if (answer.status === 204) return;
+    if (jsonField(answer.text, "code") === "ERROR_PWD_NOT_MATCH" && (await requestToken(api, username, newPassword)) !== undefined) return;
+    throw new Error(`EMQX refused to change the dashboard password of ${username} to emqx:dashboardPassword: HTTP ${answer.status} ${answer.text.trim().slice(0, 120)}`);
 }
 
 /**
@@ -47,17 +41,16 @@ async function changePassword(url: string, token: string, username: string, oldP
  * changes it. Resolves to whether it changed the password; throws one line a person can act on.
  */
 export async function ensureDashboardPassword(options: DashboardPasswordOptions): Promise<{ changed: boolean }> {
-    const deadline = Date.now() + options.timeoutMs;
-    const requestMs = () => Math.max(1000, deadline - Date.now());
-    await waitUntilRunning(options.url, options.timeoutMs);
-    if ((await requestToken(options.url, options.username, options.password, requestMs())) !== undefined) {
+    const api = emqxApi(options.url, Date.now() + options.timeoutMs);
+    await waitUntilRunning(api, options.timeoutMs);
+    if ((await requestToken(api, options.username, options.password)) !== undefined) {
         return { changed: false };
     }
     const earlier = [...new Set(options.earlierPasswords)].filter((password) => password !== options.password);
     for (const oldPassword of earlier) {
-        const token = await requestToken(options.url, options.username, oldPassword, requestMs());
+        const token = await requestToken(api, options.username, oldPassword);
         if (token === undefined) continue;
-        await changePassword(options.url, token, options.username, oldPassword, options.password, requestMs());
+        await changePassword(api, token, options.username, oldPassword, options.password);
         return { changed: true };
     }
     throw loginRefused(options.username, options.containerName);

@@ -19,6 +19,8 @@ export interface FakeEmqxApi {
     users: Map<string, string>;
     /** The administrator's password as it stands. */
     adminPassword(): string;
+    /** From now on, answer the requests `silence` matched; those that came before stay unanswered. */
+    speak(): void;
     stop(): Promise<void>;
 }
 
@@ -29,6 +31,8 @@ export interface FakeEmqxApiOptions {
     authenticator?: boolean;
     /** What `GET /api/v5/nodes` lists: node name to node_status (default: none). */
     nodes?: Record<string, string>;
+    /** Requests ("METHOD path") to take and never answer until `speak()`, as a port nobody listens on behind Docker's proxy. */
+    silence?: RegExp;
 }
 
 const usersPath = "/api/v5/authentication/password_based:built_in_database/users";
@@ -41,8 +45,10 @@ export async function startFakeEmqxApi(admin: { username: string; password: stri
     let adminPassword = admin.password;
     let tokenNumber = 0;
     let token = "";
+    let silence = options.silence;
     const server = http.createServer((req, res) => {
         requests.push(`${req.method} ${req.url}`);
+        if (silence?.test(`${req.method} ${req.url}`)) return;
         let body = "";
         req.on("data", (chunk) => (body += chunk));
         req.on("end", () => {
@@ -117,6 +123,10 @@ export async function startFakeEmqxApi(admin: { username: string; password: stri
         requests,
         users,
         adminPassword: () => adminPassword,
-        stop: () => new Promise((resolve) => server.close(() => resolve())),
+        speak: () => (silence = undefined),
+        stop: () => {
+            server.closeAllConnections();
+            return new Promise((resolve) => server.close(() => resolve()));
+        },
     };
 }

@@ -9,7 +9,7 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import type { Stack } from "@pulumi/pulumi/automation";
 import mqtt from "mqtt";
-import { requestToken } from "../../lib/check/dashboard";
+import { emqxApi, requestToken } from "../../lib/emqx/api";
 import { makeTempPki } from "../brokers/certificates";
 import { daemonNofileLimit, inspect, labelled, removeLabelled } from "./docker";
 import { refusal, roundTrip } from "./mqtt";
@@ -88,8 +88,8 @@ describe("prod-shaped stack, for real", { concurrency: 1 }, () => {
             assert.match(result.output, /dashboard password of admin changed to emqx:dashboardPassword/);
             assert.equal(inspect("container", names.containerName).Id, containerId, "the container was not replaced");
             assert.equal(dropped, false, "a connected MQTT client stayed connected");
-            assert.ok(await requestToken(dashboardUrl, "admin", dashboard.second, 5000), "the new password logs in");
-            assert.equal(await requestToken(dashboardUrl, "admin", dashboard.first, 5000), undefined, "the old one no longer does");
+            assert.ok(await requestToken(emqxApi(dashboardUrl, Date.now() + 5000), "admin", dashboard.second), "the new password logs in");
+            assert.equal(await requestToken(emqxApi(dashboardUrl, Date.now() + 5000), "admin", dashboard.first), undefined, "the old one no longer does");
         } finally {
             await client.endAsync(true);
         }
@@ -104,7 +104,7 @@ describe("prod-shaped stack, for real", { concurrency: 1 }, () => {
     });
 
     it("`pulumi refresh` sees an account deleted in the dashboard, and the next `up` restores it", async () => {
-        const token = await requestToken(dashboardUrl, "admin", dashboard.second, 5000);
+        const token = await requestToken(emqxApi(dashboardUrl, Date.now() + 5000), "admin", dashboard.second);
         const deleted = await fetch(`${dashboardUrl}/api/v5/authentication/password_based:built_in_database/users/${sensor.username}`, {
             method: "DELETE",
             headers: { authorization: `Bearer ${token}` },
@@ -151,6 +151,6 @@ describe("prod-shaped stack, for real", { concurrency: 1 }, () => {
         assert.match(result.output, /MQTT users: created 0, updated 1, deleted 0/, "the account was already in the volume");
         assert.doesNotMatch(result.output, /dashboard password of admin changed/);
         await roundTrip({ url: mqttUrl, ...sensor });
-        assert.ok(await requestToken(dashboardUrl, "admin", dashboard.second, 5000));
+        assert.ok(await requestToken(emqxApi(dashboardUrl, Date.now() + 5000), "admin", dashboard.second));
     });
 });
