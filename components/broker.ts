@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto";
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { assertGrants } from "../lib/docker/engine";
@@ -43,7 +44,7 @@ export interface BrokerArgs {
      * until it serves again (its `ready`), and how long to wait.
      */
     readiness?: NodeEndpoints;
-    /** The previous node's `ready`: this node's container is made or replaced only after it, so a rolling change never takes two nodes down. */
+    /** The previous node's `ready`: once this node exists, its container is replaced only after it, so a rolling change never takes two nodes down. */
     rollAfter?: pulumi.Resource;
     /** EMQX console log level. */
     logLevel: string;
@@ -141,7 +142,7 @@ export class Broker extends pulumi.ComponentResource {
                     beforeCreate: [this.grantsProbe(`${name}-grants-probe`, args, true)],
                     beforeUpdate: args.nofileLimit > 0 ? [this.grantsProbe(`${name}-nofile-probe`, args, false)] : [],
                 },
-                dependsOn: args.rollAfter ? [args.rollAfter] : [],
+                dependsOn: args.rollAfter ? this.rollingOrder(name, args.rollAfter) : [],
             },
         );
         this.ready = args.readiness && this.readiness(name, args.readiness);
@@ -187,6 +188,18 @@ export class Broker extends pulumi.ComponentResource {
             const configured = args.ports.map((p) => ({ key: p.key, hostPort: p.hostPort, node: args.nodeNumber }));
             await assertGrants(spec, configured, (line) => void pulumi.log.info(line, this));
         });
+    }
+
+    /**
+     * The container waits for `rollAfter` (the previous node serving again) only when this node was
+     * deployed before, so a change rolls one node at a time while a first deploy starts every node
+     * together. A marker Stash keeps the nonce of the deploy that first made the node (its input is
+     * never updated): this run's nonce means the node is new.
+     */
+    private rollingOrder(name: string, rollAfter: pulumi.Resource): pulumi.Output<pulumi.Resource[]> {
+        const nonce = randomBytes(8).toString("hex");
+        const marker = new pulumi.Stash(`${name}-deployed`, { input: nonce }, { parent: this, ignoreChanges: ["input"] });
+        return marker.output.apply((first) => (first === nonce ? [] : [rollAfter]));
     }
 
     /** For a cluster node: done at once when the node is new, and once a changed container serves its API and MQTT again. */

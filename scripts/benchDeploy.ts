@@ -6,8 +6,9 @@
  *    `pulumi destroy`; the same Docker resources (image, network, 2 volumes, container) in a plain
  *    Pulumi program plus an MQTT round trip; `docker-compose up -d` of the seed file plus the
  *    round trip, then `down`;
- *  - no-op `pulumi up --yes --skip-preview` of dev and of the plain program.
- * Prints medians and the project's ratio to the plain program.
+ *  - no-op `pulumi up --yes --skip-preview` of dev and of the plain program;
+ *  - the first deploy of the cluster stack (three nodes) beside dev's first deploy.
+ * Prints medians and the project's ratios: to the plain program, and cluster to dev.
  */
 import { execFile } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
@@ -91,16 +92,23 @@ async function main(): Promise<void> {
     writeFileSync(composeFile, seedCompose);
     const compose = await run("docker-compose", ["version"], plainDir, {}).then(() => true, () => false);
 
-    const pulumi = (dir: string, ...args: string[]) => run("pulumi", [...args, "--stack", "dev", "--non-interactive"], dir, project.env);
+    const onStack = (stack: string) => (dir: string, ...args: string[]) => run("pulumi", [...args, "--stack", stack, "--non-interactive"], dir, project.env);
+    const pulumi = onStack("dev");
+    const cluster = onStack("cluster");
     const upArgs = ["up", "--yes", "--skip-preview"];
     const downArgs = ["destroy", "--yes", "--skip-preview"];
     await pulumi(project.dir, "stack", "init").catch(() => undefined);
     await pulumi(plainDir, "stack", "init").catch(() => undefined);
+    await cluster(project.dir, "stack", "init").catch(() => undefined);
 
-    const times: Record<string, number[]> = { projectCycle: [], plainCycle: [], composeCycle: [], projectNoop: [], plainNoop: [] };
+    const times: Record<string, number[]> = { projectCycle: [], plainCycle: [], composeCycle: [], projectNoop: [], plainNoop: [], devUp: [], clusterUp: [] };
     try {
         for (let i = 0; i < runs; i++) {
-            times.projectCycle.push((await pulumi(project.dir, ...upArgs)) + (await pulumi(project.dir, ...downArgs)));
+            const devUp = await pulumi(project.dir, ...upArgs);
+            times.devUp.push(devUp);
+            times.projectCycle.push(devUp + (await pulumi(project.dir, ...downArgs)));
+            times.clusterUp.push(await cluster(project.dir, ...upArgs));
+            await cluster(project.dir, ...downArgs);
             times.plainCycle.push((await pulumi(plainDir, ...upArgs)) + (await roundTrip()) + (await pulumi(plainDir, ...downArgs)));
             if (compose) {
                 const composeArgs = ["-p", "seed", "-f", composeFile];
@@ -116,6 +124,7 @@ async function main(): Promise<void> {
     } finally {
         await pulumi(project.dir, ...downArgs).catch(() => undefined);
         await pulumi(plainDir, ...downArgs).catch(() => undefined);
+        await cluster(project.dir, ...downArgs).catch(() => undefined);
         project.remove();
     }
     const cycle = median(times.projectCycle) / median(times.plainCycle);
@@ -124,6 +133,8 @@ async function main(): Promise<void> {
     console.log(`full cycle (up with check + destroy): project ${seconds(median(times.projectCycle))}, plain program + round trip ${seconds(median(times.plainCycle))} (ratio ${cycle.toFixed(2)})` +
         (compose ? `, docker-compose + round trip ${seconds(median(times.composeCycle))}` : ", docker-compose not installed"));
     console.log(`no-op up: project ${seconds(median(times.projectNoop))}, plain program ${seconds(median(times.plainNoop))} (ratio ${noop.toFixed(2)})`);
+    const clusterRatio = median(times.clusterUp) / median(times.devUp);
+    console.log(`first deploy: cluster (3 nodes) ${seconds(median(times.clusterUp))}, dev ${seconds(median(times.devUp))} (ratio ${clusterRatio.toFixed(2)})`);
 }
 
 main().catch((err: Error) => {

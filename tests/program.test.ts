@@ -171,6 +171,7 @@ describe("prod stack differs where production needs it", async () => {
     it("limits memory and open files, rotates logs, forbids privilege escalation", () => {
         const i = c().inputs;
         assert.equal(i.memory, 2048);
+        assert.equal(i.memorySwap, 4096, "Docker's default, stated, so the next up sees no difference");
         assert.deepEqual(i.ulimits, [{ name: "nofile", soft: 1048576, hard: 1048576 }]);
         assert.equal(i.logDriver, "json-file");
         assert.deepEqual(i.logOpts, { "max-size": "10m", "max-file": "5" });
@@ -375,11 +376,19 @@ describe("cluster stack: three nodes that seed from node 1", async () => {
         assert.deepEqual(ports, [["11883->1883", "18883->8883", "18080->8083", "18084->8084", "28083->18083"], ["11884->1883", "28084->18083"], ["11885->1883", "28085->18083"]]);
     });
 
-    it("rolls: node k's container waits for node k-1 to serve again, so a change never takes two nodes down", () => {
-        const byName = new Map(containers(three).map((c) => [c.inputs.name, c]));
+    it("starts every node together on a first deploy: no container waits for another", () => {
+        for (const c of containers(three)) assert.ok(!c.dependsOn.some((d) => d.endsWith("-ready")), `${c.inputs.name} waits for ${c.dependsOn.join(", ")}`);
+        const markers = three.resources.filter((r) => r.name.endsWith("-deployed"));
+        assert.deepEqual(markers.map((m) => m.name), ["emqx-node2-deployed", "emqx-node3-deployed"], "node 1 needs no marker: nothing comes before it");
+        assert.ok(markers.every((m) => m.ignoreChanges.includes("input")), "a marker keeps the nonce of the deploy that made it");
+    });
+
+    it("rolls once deployed: node k's container waits for node k-1 to serve again, so a change never takes two nodes down", async () => {
+        const deployed = await runProgram("cluster", {}, { deployedBefore: true });
+        const byName = new Map(containers(deployed).map((c) => [c.inputs.name, c]));
         assert.ok(byName.get("ai4e_cluster_2")!.dependsOn.includes(`${stash}::emqx-ready`), byName.get("ai4e_cluster_2")!.dependsOn.join(", "));
         assert.ok(byName.get("ai4e_cluster_3")!.dependsOn.includes(`${stash}::emqx-node2-ready`));
-        const ready = three.resources.find((r) => r.name === "emqx-node3-ready")!;
+        const ready = deployed.resources.find((r) => r.name === "emqx-node3-ready")!;
         assert.deepEqual(ready.hooks, runsBeforeRecorded("emqx-node3-ready"));
         assert.deepEqual((ready.inputs.input as Record<string, unknown>).mqttUrl, "mqtt://127.0.0.1:11885");
     });
@@ -400,14 +409,17 @@ describe("cluster stack: three nodes that seed from node 1", async () => {
         assert.deepEqual(retained(three), [false, false, false, false, false, false]);
     });
 
-    it("grows from 3 to 5 without touching nodes 1-3: their resources get the very same inputs", () => {
+    it("grows from 3 to 5 without touching nodes 1-3: their resources get the very same inputs", async () => {
         assert.equal(five.error, undefined);
         assert.equal(containers(five).length, 5);
+        const [threeDeployed, fiveLater] = await Promise.all([runProgram("cluster", {}, { deployedBefore: true }), runProgram("cluster", { nodes: "5" }, { deployedBefore: true })]);
         // What proves the whole cluster (the check, the password) runs again; every node's own resource stays as it was.
         const clusterWide = new Set(["post-deploy-check-passed", "dashboard-password-applied"]);
-        const byName = (run: ProgramRun) => new Map(run.resources.filter((r) => !clusterWide.has(r.name)).map((r) => [`${r.type}::${r.name}`, [r.inputs, r.dependsOn]]));
-        const before = byName(three);
-        const after = byName(five);
+        // A marker's input is this run's nonce, which the engine ignores (ignoreChanges) once the marker exists.
+        const kept = (r: RegisteredResource) => (r.name.endsWith("-deployed") ? {} : r.inputs);
+        const byName = (run: ProgramRun) => new Map(run.resources.filter((r) => !clusterWide.has(r.name)).map((r) => [`${r.type}::${r.name}`, [kept(r), r.dependsOn]]));
+        const before = byName(threeDeployed);
+        const after = byName(fiveLater);
         assert.ok(before.size > 20, [...before.keys()].join(", "));
         for (const [key, inputsAndDependencies] of before) assert.deepEqual(after.get(key), inputsAndDependencies, key);
     });

@@ -34,6 +34,9 @@ export function tlsUploads(files: TlsFiles, pem: { certificate: string; privateK
 export function containerLimits(limits: { memoryMb: number; nofileLimit: number; logMaxSize: string; logMaxFiles: number; noNewPrivileges: boolean }) {
     return {
         memory: limits.memoryMb > 0 ? limits.memoryMb : undefined,
+        // Docker's own default (memory plus as much swap), stated: left out, the provider reads it back
+        // after the first deploy and the next `up` updates every container to remove it.
+        memorySwap: limits.memoryMb > 0 ? limits.memoryMb * 2 : undefined,
         ulimits: limits.nofileLimit > 0 ? [{ name: "nofile", soft: limits.nofileLimit, hard: limits.nofileLimit }] : undefined,
         logDriver: limits.logMaxSize ? "json-file" : undefined,
         logOpts: limits.logMaxSize ? { "max-size": limits.logMaxSize, "max-file": String(limits.logMaxFiles) } : undefined,

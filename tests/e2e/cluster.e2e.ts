@@ -9,9 +9,9 @@ import { after, before, describe, it } from "node:test";
 import type { Stack } from "@pulumi/pulumi/automation";
 import { execFileSync, spawnSync } from "node:child_process";
 import mqtt from "mqtt";
-import { docker, inspect, labelled, removeLabelled } from "./docker";
+import { docker, holdPort, inspect, labelled, removeLabelled } from "./docker";
 import { refusal, roundTrip } from "./mqtt";
-import { copyProject, type Project, up } from "./project";
+import { copyProject, failedUp, type Project, up } from "./project";
 import { emqxImage } from "./toolchain";
 
 const owner = ["com.pulumi.project=emqx", "com.pulumi.stack=cluster"];
@@ -40,12 +40,18 @@ describe("cluster stack, for real", { concurrency: 1 }, () => {
 
     let firstThree: (string | undefined)[] = [];
 
-    it("deploys three nodes and proves them one cluster", async () => {
+    it("deploys three nodes, started together, and proves them one cluster", async (t) => {
         const result = await up(stack);
+        t.diagnostic(`cluster first deploy: ${(result.ms / 1000).toFixed(1)} s`);
         assert.match(result.output, /3 nodes running, messages cross between emqx@cluster\.ai4e\.internal and every other node/);
         firstThree = ids(3);
         assert.ok(firstThree.every(Boolean), JSON.stringify(firstThree));
         await roundTrip({ url: "mqtt://127.0.0.1:11885" });
+    });
+
+    it("a second up changes nothing", async () => {
+        const result = await up(stack);
+        assert.deepEqual(Object.keys(result.summary.resourceChanges ?? {}), ["same"], JSON.stringify(result.summary.resourceChanges));
     });
 
     it("grows to five nodes without replacing nodes 1-3", async () => {
@@ -94,6 +100,19 @@ describe("cluster stack, for real", { concurrency: 1 }, () => {
         assert.ok(samples > 10, `only ${samples} probes`);
         assert.ok(minimum >= 2, `only ${minimum} nodes accepted MQTT at one moment`);
         await roundTrip({ url: "mqtt://127.0.0.1:11885", username: "fleet", password: "fleet-password-1" });
+    });
+
+    it("refuses to grow onto a host port another program holds, naming the key that sets it, before that node exists", async () => {
+        const release = await holdPort(11886);
+        try {
+            await stack.setConfig("nodes", { value: "4" });
+            const message = await failedUp(stack);
+            assert.match(message, /emqx:mqttPort is 11883, so node 4 takes 11886, which something else on the Docker host already uses/);
+            assert.equal(inspect("container", "ai4e_cluster_4"), undefined);
+        } finally {
+            await release();
+            await stack.setConfig("nodes", { value: "3" });
+        }
     });
 
     it("destroy leaves nothing of the cluster", async () => {

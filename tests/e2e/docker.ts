@@ -1,5 +1,6 @@
 /** Reads what the Docker engine holds, through the docker CLI, for the e2e assertions. */
 import { execFileSync } from "node:child_process";
+import * as net from "node:net";
 
 export function docker(...args: string[]): string {
     return execFileSync("docker", args, { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], timeout: 60_000 }).trim();
@@ -43,4 +44,11 @@ export function daemonNofileLimit(): number | undefined {
     } catch {
         return undefined;
     }
+}
+
+/** Holds a host port as another program would (all interfaces), until the returned function frees it. */
+export async function holdPort(port: number): Promise<() => Promise<void>> {
+    const server = net.createServer((socket) => socket.destroy());
+    await new Promise<void>((resolve, reject) => server.once("error", reject).listen(port, "0.0.0.0", resolve));
+    return () => new Promise((resolve) => server.close(() => resolve()));
 }

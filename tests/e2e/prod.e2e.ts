@@ -11,7 +11,7 @@ import type { Stack } from "@pulumi/pulumi/automation";
 import mqtt from "mqtt";
 import { emqxApi, requestToken } from "../../lib/emqx/api";
 import { makeTempPki } from "../brokers/certificates";
-import { daemonNofileLimit, inspect, labelled, removeLabelled } from "./docker";
+import { daemonNofileLimit, holdPort, inspect, labelled, removeLabelled } from "./docker";
 import { refusal, roundTrip } from "./mqtt";
 import { copyProject, failedUp, type Project, up } from "./project";
 
@@ -67,8 +67,19 @@ describe("prod-shaped stack, for real", { concurrency: 1 }, () => {
         assert.equal(inspect("container", names.containerName), undefined, "the broker was never created");
     });
 
-    it("deploys with accounts: the first account makes a round trip, anonymous clients are refused", async () => {
+    it("refuses a host port another program holds, in one line naming its key, before the broker exists", async () => {
         await stack.setConfig("nofileLimit", { value: "16384" });
+        const release = await holdPort(ports.mqttsPort);
+        try {
+            const message = await failedUp(stack);
+            assert.match(message, new RegExp(`emqx:mqttsPort is ${ports.mqttsPort}, which something else on the Docker host already uses; choose a free port with \`pulumi config set mqttsPort <port>\``));
+            assert.equal(inspect("container", names.containerName), undefined, "the broker was never created");
+        } finally {
+            await release();
+        }
+    });
+
+    it("deploys with accounts: the first account makes a round trip, anonymous clients are refused", async () => {
         const result = await up(stack);
         assert.match(result.output, /MQTT users: created 2, updated 0, deleted 0/);
         await roundTrip({ url: mqttUrl, ...sensor });

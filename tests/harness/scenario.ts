@@ -4,13 +4,14 @@ import * as path from "node:path";
 import type { ProgramRun, RegisteredResource } from "./runProgram";
 import type { ConfigValue } from "./stackFiles";
 
-export async function runProgram(stack: string, overrides: Record<string, ConfigValue | null> = {}): Promise<ProgramRun> {
+/** `deployedBefore`: the engine holds state from an earlier deploy of every node (see runProgram.ts). */
+export async function runProgram(stack: string, overrides: Record<string, ConfigValue | null> = {}, options: { deployedBefore?: boolean } = {}): Promise<ProgramRun> {
     const script = path.join(__dirname, "runProgram.js");
     const { stdout, stderr } = await new Promise<{ stdout: string; stderr: string }>((resolve, reject) => {
         execFile(
             process.execPath,
             [script],
-            { env: { ...process.env, HARNESS_STACK: stack, HARNESS_CONFIG: JSON.stringify(overrides) }, timeout: 60_000 },
+            { env: { ...process.env, HARNESS_STACK: stack, HARNESS_CONFIG: JSON.stringify(overrides), HARNESS_DEPLOYED_BEFORE: options.deployedBefore ? "1" : "" }, timeout: 60_000 },
             (err, out, errOut) => (err ? reject(new Error(`${err.message}\n${errOut}`)) : resolve({ stdout: out, stderr: errOut })),
         );
     });
