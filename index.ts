@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { Broker } from "./components/broker";
 import { DashboardPassword } from "./components/dashboardPassword";
+import { MqttAcl } from "./components/mqttAcl";
 import { MqttUsers } from "./components/mqttUsers";
 import { Network } from "./components/network";
 import { PostDeployCheck } from "./components/postDeployCheck";
@@ -34,6 +35,7 @@ for (const node of layout) {
             ...settings,
             ...node,
             nodeNumber: node.index,
+            authorizationNoMatch: settings.authorization.managed ? settings.authorization.noMatch : undefined,
             clusterSeeds: layout.length > 1 ? [layout[0].nodeName] : undefined,
             readiness: layout.length > 1 ? { ...nodeUrls(node), timeoutSeconds: settings.checkTimeoutSeconds } : undefined,
             rollAfter: brokers[brokers.length - 1]?.ready,
@@ -67,10 +69,15 @@ const afterContainer = {
 const users = requireMqttCredentials
     ? new MqttUsers("mqtt-users", { users: settings.mqttUsers, ...dashboardApi, ...afterContainer }, { dependsOn: [dashboardPassword] })
     : undefined;
+const { authorization } = settings;
+const acl = authorization.mqttAcl.length > 0
+    ? new MqttAcl("mqtt-acl", { rules: authorization.mqttAcl, ...dashboardApi, ...afterContainer }, { dependsOn: [dashboardPassword] })
+    : undefined;
 
 // 3. Proof: the deploy only succeeds once an MQTT message makes the round trip (as the first
-// configured user, with anonymous clients refused; over TLS too with the stack's own certificate)
-// and the dashboard takes the login. It runs inside `pulumi up` whenever any of this changes.
+// configured user, on a topic its rules allow, with anonymous clients and a forbidden request
+// refused; over TLS too with the stack's own certificate) and the dashboard takes the login. It
+// runs inside `pulumi up` whenever any of this changes.
 new PostDeployCheck(
     "post-deploy-check",
     {
@@ -84,8 +91,9 @@ new PostDeployCheck(
         tlsCa: settings.tls?.caCertificate || undefined,
         tlsServerName: settings.tls?.serverName,
         cluster: layout.length > 1 ? nodes.map(({ nodeName, mqttUrl }) => ({ nodeName, mqttUrl })) : undefined,
+        acl: authorization.proof,
     },
-    { dependsOn: [dashboardPassword, ...(users ? [users] : [])] },
+    { dependsOn: [dashboardPassword, ...(users ? [users] : []), ...(acl ? [acl] : [])] },
 );
 
 // 4. Outputs: every one is always present (null when its feature is off), so `pulumi stack output
@@ -95,6 +103,8 @@ export const mqttsUrl = endpoints.mqttsUrl;
 export const wsUrl = endpoints.wsUrl;
 export const wssUrl = endpoints.wssUrl;
 export const dashboardUrl = endpoints.dashboardUrl;
+/** EMQX's Prometheus text (no login needed): connections, messages, and the rest of its metrics. */
+export const metricsUrl = `${endpoints.dashboardUrl}/api/v5/prometheus/stats`;
 export const dashboardUsername = settings.dashboardUsername;
 export const containerName = broker.containerName;
 export const containerIp = broker.containerIp;

@@ -6,6 +6,7 @@ import { type NodeEndpoints, nodeServesAgain } from "../lib/check/nodeReady";
 import { runBeforeRecorded } from "./beforeRecorded";
 import { containerLimits, emqxHealthcheck, type TlsFiles, tlsFilePaths, tlsUploads } from "../lib/docker/containerSpec";
 import { isSecretEnvLine, renderEmqxEnv } from "../lib/emqx/env";
+import type { EmqxSetting } from "../lib/config/emqxConfig";
 import type { PortBinding } from "../lib/config/settings";
 
 /** The broker's own TLS material as PEM text; only the key is a secret. */
@@ -56,6 +57,14 @@ export interface BrokerArgs {
     nodeCookie: pulumi.Input<string> | undefined;
     /** Refuse MQTT clients that EMQX's built-in database does not know. */
     requireMqttCredentials: boolean;
+    /** What a request no authorization rule matches gets, when the stack manages authorization; undefined leaves EMQX's defaults. */
+    authorizationNoMatch: "allow" | "deny" | undefined;
+    /** Where EMQX keeps retained messages: `disc` (the data volume) or `ram` (EMQX's default). */
+    retainerStorage: "ram" | "disc";
+    /** Further EMQX settings (emqx:emqxConfig): path, environment variable, HOCON value. */
+    emqxConfig: EmqxSetting[];
+    /** Whether emqx:emqxConfig is a secret, so its lines of the environment stay secret. */
+    emqxConfigSecret: boolean;
     /** The broker's own certificate for the 8883 and 8084 listeners; undefined keeps the image's test certificates. */
     tls: BrokerTls | undefined;
     /** Memory limit in MB; 0 means no limit. */
@@ -164,10 +173,15 @@ export class Broker extends pulumi.ComponentResource {
                 builtInAuthentication: args.requireMqttCredentials,
                 clusterSeeds: args.clusterSeeds,
                 tlsFiles,
+                authorization: args.authorizationNoMatch && { noMatch: args.authorizationNoMatch },
+                retainOnDisc: args.retainerStorage === "disc",
+                settings: args.emqxConfig,
             });
         const env = pulumi.all([this.firstBootPassword, args.nodeCookie]).apply(([password, cookie]) => render(password, cookie));
         const shape = render("", args.nodeCookie === undefined ? undefined : "");
-        return shape.map((line, i) => (isSecretEnvLine(line) ? env[i] : pulumi.unsecret(env[i])));
+        const secretSettings = new Set(args.emqxConfigSecret ? args.emqxConfig.map((setting) => setting.variable) : []);
+        const isSecret = (line: string) => isSecretEnvLine(line) || secretSettings.has(line.slice(0, line.indexOf("=")));
+        return shape.map((line, i) => (isSecret(line) ? env[i] : pulumi.unsecret(env[i])));
     }
 
     /**

@@ -3,7 +3,8 @@
  * [--json] …` (or `node build/scripts/check.js …`, which skips npm's own start-up). Without --url
  * it checks the selected stack's deployment from `pulumi stack output`: its mqttUrl (mqttsUrl
  * with --tls, verified with the stack's CA and server name) as its first MQTT account; --cluster
- * proves every node of the stack's cluster too. Passwords
+ * proves every node of the stack's cluster too; --metrics adds connections and messages from its
+ * metricsUrl. Passwords
  * come only from the environment: MQTT_PASSWORD, and EMQX_DASHBOARD_PASSWORD for --dashboard.
  */
 import { execFileSync } from "node:child_process";
@@ -11,11 +12,12 @@ import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { checkCluster } from "../lib/check/cluster";
 import { checkDashboard } from "../lib/check/dashboard";
+import { readMetrics } from "../lib/check/metrics";
 import { checkMqtt, isMqttCheckError } from "../lib/check/mqtt";
 
 const usage =
     "usage: npm run check -- [--url mqtt://HOST:PORT] [--username U] [--password P, or MQTT_PASSWORD] [--timeout SECONDS] " +
-    "[--ca FILE] [--servername NAME] [--insecure] [--tls] [--dashboard] [--cluster] [--json] [--stack NAME]";
+    "[--ca FILE] [--servername NAME] [--insecure] [--tls] [--dashboard] [--cluster] [--metrics] [--json] [--stack NAME]";
 
 const options = {
     url: { type: "string" },
@@ -28,6 +30,7 @@ const options = {
     tls: { type: "boolean", default: false },
     dashboard: { type: "boolean", default: false },
     cluster: { type: "boolean", default: false },
+    metrics: { type: "boolean", default: false },
     json: { type: "boolean", default: false },
     stack: { type: "string" },
 } as const;
@@ -104,8 +107,15 @@ async function main(): Promise<void> {
                 cluster = await checkCluster({ dashboardUrl: dashboard, token, nodes, username, password, timeoutMs: timeout * 1000 }).catch((err: Error) => fail(`cluster check failed: ${err.message}`, 1, url));
             }
         }
-        const extra = `${dashboard ? `; ${dashboard} running, login accepted` : ""}${cluster ? `; ${cluster}` : ""}`;
-        if (json) process.stdout.write(`${JSON.stringify({ ok: true, url, username: username ?? null, ...result, dashboardUrl: dashboard ?? null, cluster: cluster ?? null })}\n`);
+        let metrics: Awaited<ReturnType<typeof readMetrics>> | undefined;
+        if (values.metrics) {
+            const metricsUrl = fromStack("metricsUrl");
+            if (!metricsUrl) fail("--metrics needs the stack's metricsUrl output; run it without --url", 2, url);
+            metrics = await readMetrics(metricsUrl, Date.now() + timeout * 1000).catch((err: Error) => fail(`metrics: ${err.message}`, 1, url));
+        }
+        const figures = metrics && `; ${metrics.connections} connections, ${metrics.messagesReceived} messages received, ${metrics.messagesSent} sent`;
+        const extra = `${dashboard ? `; ${dashboard} running, login accepted` : ""}${cluster ? `; ${cluster}` : ""}${figures ?? ""}`;
+        if (json) process.stdout.write(`${JSON.stringify({ ok: true, url, username: username ?? null, ...result, dashboardUrl: dashboard ?? null, cluster: cluster ?? null, metrics: metrics ?? null })}\n`);
         else process.stdout.write(`ok: ${url} round trip ${result.roundTripMs} ms (attempt ${result.attempts}, ${result.elapsedMs} ms in all)${extra}\n`);
     } catch (err) {
         if (!isMqttCheckError(err)) throw err;

@@ -10,15 +10,35 @@ import { parse } from "yaml";
 export const tableStart = "<!-- config-table:start (npm run docs:config writes it from Pulumi.yaml) -->";
 export const tableEnd = "<!-- config-table:end -->";
 
-/** The one key Pulumi.yaml cannot declare, being structured config; documented here instead. */
-const mqttUsersRow = {
-    key: "mqttUsers",
-    default: "none",
-    description:
-        "MQTT accounts, a list of `{username, password}` (structured config, so `Pulumi.yaml` cannot declare it). When it has entries, " +
-        "anonymous and unknown clients are refused, and every other account in EMQX's built-in database is deleted. Required unless " +
-        "`allowAnonymous`. Passwords at least 8 characters and secrets (`--path --secret`, unless `allowInsecureDefaults`); see below",
-};
+/** Keys Pulumi.yaml cannot declare, being structured config; documented here instead, each after the key it follows. */
+const structuredRows = [
+    {
+        after: "allowAnonymous",
+        key: "mqttUsers",
+        description:
+            "MQTT accounts, a list of `{username, password}` (structured config, so `Pulumi.yaml` cannot declare it). When it has entries, " +
+            "anonymous and unknown clients are refused, and every other account in EMQX's built-in database is deleted. Required unless " +
+            "`allowAnonymous`. Passwords at least 8 characters and secrets (`--path --secret`, unless `allowInsecureDefaults`); see below",
+    },
+    {
+        after: "mqttUsers",
+        key: "mqttAcl",
+        description:
+            "MQTT authorization rules, a list of `{username, permission, action, topic}` (structured config): `permission` `allow` or `deny`, " +
+            "`action` `publish`, `subscribe` or `all`, `topic` a filter that may hold `${username}` and `${clientid}`, or `eq ` and a filter " +
+            "matched as written; without `username`, a rule is for every client. EMQX applies an account's rules, then those for all, first match " +
+            "wins. The stack owns EMQX's built-in-database authorization source: rules it does not list are deleted; see below",
+    },
+    {
+        after: "retainerStorage",
+        key: "emqxConfig",
+        description:
+            "any other EMQX setting, a map of configuration paths to values (structured config), e.g. `mqtt.max_packet_size: 1MB`, passed as " +
+            "`EMQX_*` environment variables. Paths the stack sets from its own keys, and roots EMQX 5.1 does not have, are refused; see below",
+    },
+];
+/** The structured keys, which only the README and the program know. */
+export const structuredKeys = structuredRows.map((row) => row.key);
 
 interface Declared {
     type: string;
@@ -28,7 +48,7 @@ interface Declared {
 
 const code = (value: unknown) => (value === "" ? '`""`' : `\`${String(value)}\``);
 
-/** The Markdown table, one row per key in Pulumi.yaml's order, mqttUsers after allowAnonymous. */
+/** The Markdown table, one row per key in Pulumi.yaml's order, each structured key after the one it follows. */
 export function renderConfigTable(root: string): string {
     const read = (file: string) => parse(readFileSync(path.join(root, file), "utf8")) ?? {};
     const project = read("Pulumi.yaml");
@@ -39,9 +59,15 @@ export function renderConfigTable(root: string): string {
         return fullKey in config ? code(config[fullKey]) : "";
     };
     const rows = ["| key | default | dev | prod | meaning |", "|---|---|---|---|---|"];
+    const addStructuredAfter = (key: string): void => {
+        for (const row of structuredRows.filter((r) => r.after === key)) {
+            rows.push(`| \`${row.key}\` | none | | | ${row.description} |`);
+            addStructuredAfter(row.key);
+        }
+    };
     for (const [key, declared] of Object.entries(project.config as Record<string, Declared>)) {
         rows.push(`| \`${key}\` | ${code(declared.default)} | ${stackValue("Pulumi.dev.yaml", key)} | ${stackValue("Pulumi.prod.yaml", key)} | ${declared.description} |`);
-        if (key === "allowAnonymous") rows.push(`| \`${mqttUsersRow.key}\` | ${mqttUsersRow.default} | | | ${mqttUsersRow.description} |`);
+        addStructuredAfter(key);
     }
     return rows.join("\n");
 }

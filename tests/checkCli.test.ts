@@ -123,11 +123,12 @@ describe("npm run check", () => {
         let api: FakeEmqxApi;
         const env = () => ({ ...process.env, PATH: `${bin}:${process.env.PATH}`, MQTT_PASSWORD: "good-password" });
         before(async () => {
-            api = await startFakeEmqxApi({ username: "admin", password: "dash-password-1" }, { nodes: { "emqx@n1.x": "running", "emqx@n2.x": "running" } });
+            const metrics = "# TYPE emqx_connections_count gauge\nemqx_connections_count 3\n# TYPE emqx_messages_received counter\nemqx_messages_received 120\n# TYPE emqx_messages_sent counter\nemqx_messages_sent 118\nemqx_vm_cpu_use 12.5\n";
+            api = await startFakeEmqxApi({ username: "admin", password: "dash-password-1" }, { nodes: { "emqx@n1.x": "running", "emqx@n2.x": "running" }, metrics });
             bin = mkdtempSync(path.join(tmpdir(), "fake-pulumi-"));
             const mqttUrl = `mqtt://127.0.0.1:${broker.port}`;
             const clusterNodes = [{ nodeName: "emqx@n1.x", mqttUrl }, { nodeName: "emqx@n2.x", mqttUrl }];
-            const outputs = { mqttUrl, mqttUsernames: ["u"], containerName: "ai4e_emqx", dashboardUrl: api.url, dashboardUsername: "admin", tlsCaCertificate: null, clusterNodes };
+            const outputs = { mqttUrl, mqttUsernames: ["u"], containerName: "ai4e_emqx", dashboardUrl: api.url, metricsUrl: `${api.url}/api/v5/prometheus/stats`, dashboardUsername: "admin", tlsCaCertificate: null, clusterNodes };
             const script = `#!/bin/sh\n[ "$1 $2 $3" = "stack output --json" ] || exit 3\necho '${JSON.stringify(outputs)}'\n`;
             writeFileSync(path.join(bin, "pulumi"), script);
             chmodSync(path.join(bin, "pulumi"), 0o755);
@@ -171,6 +172,17 @@ describe("npm run check", () => {
             const r = await runCli(["--timeout", "5", "--cluster"], { ...env(), EMQX_DASHBOARD_PASSWORD: "dash-password-1" });
             assert.equal(r.code, 0, r.stderr);
             assert.match(r.stdout, /; 2 nodes running, messages cross between emqx@n1\.x and every other node\n$/);
+        });
+
+        it("--metrics adds the stack's connections and messages from its metricsUrl, without a login", async () => {
+            const r = await runCli(["--timeout", "5", "--metrics"], env());
+            assert.equal(r.code, 0, r.stderr);
+            assert.match(r.stdout, /; 3 connections, 120 messages received, 118 sent\n$/);
+            const json = JSON.parse((await runCli(["--timeout", "5", "--metrics", "--json"], env())).stdout);
+            assert.deepEqual(json.metrics, { connections: 3, messagesReceived: 120, messagesSent: 118 });
+            const withUrl = await runCli(["--url", `mqtt://127.0.0.1:${broker.port}`, "--username", "u", "--timeout", "5", "--metrics"], env());
+            assert.equal(withUrl.code, 2);
+            assert.equal(withUrl.stderr, "check: --metrics needs the stack's metricsUrl output; run it without --url\n");
         });
 
         it("says so in one line when the Pulumi CLI is missing", async () => {

@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { describe, it } from "node:test";
-import { readmeConfigTable, renderConfigTable } from "../scripts/configTable";
+import { readmeConfigTable, renderConfigTable, structuredKeys } from "../scripts/configTable";
 import { declaredConfig, repoRoot } from "./harness/stackFiles";
 
 describe("configuration documentation", () => {
@@ -19,8 +19,8 @@ describe("configuration documentation", () => {
         }
     });
 
-    it("every key a shipped stack file or the README's prose names is declared (or is mqttUsers)", () => {
-        const known = new Set([...Object.keys(declaredConfig()), "mqttUsers"]);
+    it("every key a shipped stack file or the README's prose names is declared (or is structured: mqttUsers, mqttAcl, emqxConfig)", () => {
+        const known = new Set([...Object.keys(declaredConfig()), ...structuredKeys]);
         const named = [...readme.matchAll(/pulumi config set (?:--stack \w+ )?(?:--path )?(?:--secret )?(?:--path )?'?(\w+)/g)].map((m) => m[1]);
         for (const file of ["Pulumi.dev.yaml", "Pulumi.prod.yaml"]) {
             named.push(...[...readFileSync(path.join(repoRoot, file), "utf8").matchAll(/emqx:(\w+)|config set (?:--path )?(?:--secret )?'?(\w+)/g)].map((m) => m[1] ?? m[2]));

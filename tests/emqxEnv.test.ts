@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { renderEmqxEnv } from "../lib/emqx/env";
 
-const base = { nodeName: "emqx@broker.ai4e.internal", logLevel: "warning", dashboardUsername: "admin", firstBootPassword: "public", builtInAuthentication: false };
+const base = { nodeName: "emqx@broker.ai4e.internal", logLevel: "warning", dashboardUsername: "admin", firstBootPassword: "public", builtInAuthentication: false, retainOnDisc: false, settings: [] };
 const value = (env: string[], name: string) => env.find((line) => line.startsWith(`${name}=`))?.slice(name.length + 1);
 
 describe("EMQX environment", () => {
@@ -34,5 +34,26 @@ describe("EMQX environment", () => {
             'EMQX_AUTHENTICATION__1__USER_ID_TYPE="username"',
         ], "EMQX applies variables in name order: the array first");
         assert.equal(renderEmqxEnv(base).some((line) => line.startsWith("EMQX_AUTHENTICATION")), false);
+    });
+
+    it("leaves authorization and retained messages to EMQX's defaults unless the stack manages them", () => {
+        assert.equal(renderEmqxEnv(base).some((line) => /^EMQX_(AUTHORIZATION|RETAINER)/.test(line)), false);
+    });
+
+    it("with deny for unmatched requests, the built-in database is the only authorization source: EMQX's acl.conf ends with {allow, all}", () => {
+        const env = renderEmqxEnv({ ...base, authorization: { noMatch: "deny" } });
+        assert.equal(value(env, "EMQX_AUTHORIZATION__NO_MATCH"), '"deny"');
+        assert.equal(value(env, "EMQX_AUTHORIZATION__SOURCES"), '[{type = "built_in_database", enable = true}]');
+    });
+
+    it("with allow, the stack's rules come first and EMQX's own acl.conf still guards $SYS/# and #", () => {
+        const env = renderEmqxEnv({ ...base, authorization: { noMatch: "allow" } });
+        assert.equal(value(env, "EMQX_AUTHORIZATION__SOURCES"), '[{type = "built_in_database", enable = true}, {type = "file", enable = true, path = "/opt/emqx/etc/acl.conf"}]');
+    });
+
+    it("keeps retained messages on disc when asked, and renders emqxConfig's settings as given", () => {
+        const env = renderEmqxEnv({ ...base, retainOnDisc: true, settings: [{ variable: "EMQX_MQTT__MAX_PACKET_SIZE", hocon: '"1MB"' }] });
+        assert.equal(value(env, "EMQX_RETAINER__BACKEND__STORAGE_TYPE"), '"disc"');
+        assert.equal(value(env, "EMQX_MQTT__MAX_PACKET_SIZE"), '"1MB"');
     });
 });

@@ -20,6 +20,7 @@ describe("loadStackSettings (prod, every secret set)", () => {
             dashboardPassword: { secret: "a-long-dashboard-password" },
             nodeCookie: { secret: "prod_cookie_0123456789" },
             mqttUsers: { secret: JSON.stringify([{ username: "sensor", password: "sensor-password-1" }]) },
+            mqttAcl: JSON.stringify([{ username: "sensor", permission: "allow", action: "all", topic: "sensors/${username}/#" }]),
             tlsCertificate: pki.cert,
             tlsPrivateKey: { secret: pki.key },
             tlsCaCertificate: pki.ca,

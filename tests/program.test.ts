@@ -12,6 +12,7 @@ const network = "docker:index/network:Network";
 const volume = "docker:index/volume:Volume";
 const image = "docker:index/remoteImage:RemoteImage";
 const mqttUsers = "pulumi-nodejs:dynamic/emqx:MqttUsers";
+const mqttAcl = "pulumi-nodejs:dynamic/emqx:MqttAcl";
 const stash = "pulumi:index:Stash";
 /** The Stash a component keeps its work's inputs in, with the hooks that do that work. */
 function stashNamed(run: ProgramRun, name: string): RegisteredResource {
@@ -21,7 +22,8 @@ function stashNamed(run: ProgramRun, name: string): RegisteredResource {
 }
 const checkOf = (run: ProgramRun) => stashNamed(run, "post-deploy-check-passed");
 const runsBeforeRecorded = (name: string) => ({ beforeCreate: [name], beforeUpdate: [name] });
-const prodAccount = { mqttUsers: { secret: JSON.stringify([{ username: "sensor", password: "sensor-password-1" }]) } };
+const sensorOwnTopics = { username: "sensor", permission: "allow", action: "all", topic: "sensors/${username}/#" };
+const prodAccount = { mqttUsers: { secret: JSON.stringify([{ username: "sensor", password: "sensor-password-1" }]) }, mqttAcl: JSON.stringify([sensorOwnTopics]) };
 
 describe("dev stack reproduces the seed docker-compose file", async () => {
     const run = await runProgram("dev");
@@ -107,6 +109,7 @@ describe("dev stack reproduces the seed docker-compose file", async () => {
             wsUrl: "ws://127.0.0.1:8083/mqtt",
             wssUrl: "wss://127.0.0.1:8084/mqtt",
             dashboardUrl: "http://127.0.0.1:18083",
+            metricsUrl: "http://127.0.0.1:18083/api/v5/prometheus/stats",
             dashboardUsername: "admin",
             containerName: "ai4e_emqx",
             containerIp: "172.20.0.117",
@@ -121,6 +124,11 @@ describe("dev stack reproduces the seed docker-compose file", async () => {
             tlsCaCertificate: null,
             tlsServerName: null,
         });
+    });
+
+    it("leaves authorization and retained messages to EMQX's defaults, as the seed did", () => {
+        assert.deepEqual((only(run, container).inputs.envs as string[]).filter((line) => /^EMQX_(AUTHORIZATION|RETAINER)/.test(line)), []);
+        assert.equal(run.resources.some((r) => r.type === mqttAcl), false);
     });
 
     it("sets no open-file limit, as the seed sets no ulimits, but proves its host ports free before the container is made", () => {
@@ -220,12 +228,15 @@ describe("prod stack with MQTT accounts and its own certificate", async () => {
         nodeCookie: "prod_cookie_0123456789",
         sensorPassword: "sensor-password-1",
         appPassword: "app-password-22",
+        bridgePassword: "bridge-secret-1",
         key,
     };
     const run = await runProgram("prod", {
         dashboardPassword: { secret: secrets.dashboardPassword },
         nodeCookie: { secret: secrets.nodeCookie },
         mqttUsers: { secret: JSON.stringify([{ username: "sensor", password: secrets.sensorPassword }, { username: "app", password: secrets.appPassword }]) },
+        mqttAcl: JSON.stringify([sensorOwnTopics, { username: "app", permission: "allow", action: "subscribe", topic: "sensors/+/#" }, { permission: "deny", action: "subscribe", topic: "eq #" }]),
+        emqxConfig: { secret: JSON.stringify({ "mqtt.max_packet_size": "1MB", "bridges.mqtt.cloud.password": "bridge-secret-1" }) },
         tlsCertificate: cert,
         tlsPrivateKey: { secret: key },
         tlsCaCertificate: pki.ca,
@@ -285,6 +296,27 @@ describe("prod stack with MQTT accounts and its own certificate", async () => {
         assert.equal(inputs.tlsCa, pki.ca);
         assert.equal(inputs.tlsServerName, "localhost");
         assert.deepEqual(c.secretInputs, ["input"], "the passwords it uses are kept as a secret in state");
+    });
+
+    it("keeps the stack's authorization rules through EMQX's API, unmatched requests denied and the built-in database the only source", () => {
+        const acl = only(run, mqttAcl);
+        assert.deepEqual((acl.inputs.rules as { username?: string }[]).map((r) => r.username), ["sensor", "app", undefined]);
+        assert.ok(acl.dependsOn.includes(`${container}::emqx`));
+        assert.ok(envs().includes('EMQX_AUTHORIZATION__NO_MATCH="deny"'));
+        assert.ok(envs().includes('EMQX_AUTHORIZATION__SOURCES=[{type = "built_in_database", enable = true}]'));
+    });
+
+    it("proves the rules: the round trip on the first account's own topic, and a subscription the rules deny", () => {
+        const c = checkOf(run);
+        assert.ok(c.dependsOn.includes(`${mqttAcl}::mqtt-acl`), "the check waits for the rules");
+        assert.deepEqual((c.inputs.input as { acl: unknown }).acl, { roundTripTopic: "sensors/sensor/FILL", refused: { action: "subscribe", topic: "#", because: "emqx:mqttAcl[2] denies it" } });
+    });
+
+    it("keeps retained messages on disc, and passes emqxConfig's settings, secret as the stack keeps them", () => {
+        assert.ok(envs().includes('EMQX_RETAINER__BACKEND__STORAGE_TYPE="disc"'));
+        assert.ok(envs().includes('EMQX_MQTT__MAX_PACKET_SIZE="1MB"'));
+        const secretLines = only(run, container).secretInputs.filter((path) => path.startsWith("envs[")).map((path) => envs()[Number(/\d+/.exec(path)![0])].split("=")[0]);
+        assert.deepEqual(secretLines.sort(), ["EMQX_BRIDGES__MQTT__CLOUD__PASSWORD", "EMQX_DASHBOARD__DEFAULT_PASSWORD", "EMQX_MQTT__MAX_PACKET_SIZE", "EMQX_NODE__COOKIE"]);
     });
 
     it("exports account names and the certificate's expiry, and no secret in a plain output", () => {

@@ -27,7 +27,10 @@ const prodSecrets = {
     dashboardPassword: { secret: "long-enough-pw" },
     nodeCookie: { secret: "cookie_value_123" },
     mqttUsers: { secret: JSON.stringify([{ username: "sensor", password: "sensor-password" }]) },
+    mqttAcl: JSON.stringify([{ permission: "allow", action: "all", topic: "sensors/${username}/#" }]),
 };
+/** mqttAcl as the CLI hands it over: JSON text of the list. */
+const acl = (...rules: object[]) => JSON.stringify(rules);
 const mqttUsersMissing =
     "emqx:mqttUsers has no accounts, so anonymous MQTT clients would get in; add one with `pulumi config set --path 'mqttUsers[0].username' <name>` " +
     "and `pulumi config set --path --secret 'mqttUsers[0].password' <value>`, or accept anonymous clients with `pulumi config set allowAnonymous true`";
@@ -245,6 +248,25 @@ describe("one line per bad value, naming the key", () => {
         ["prod without MQTT accounts", { ...prodSecrets, mqttUsers: null }, /^emqx:mqttUsers has no accounts, so anonymous MQTT clients would get in/, "prod"],
         ["an open-file limit above fs.nr_open", { nofileLimit: "2000000" }, /^emqx:nofileLimit is 2000000, above the kernel's fs\.nr_open \(1048576 by default\)/],
         ["prod certificate without its key", { ...prodSecrets, tlsCertificate: "x" }, /^emqx:tlsPrivateKey is not set; emqx:tlsCertificate and emqx:tlsPrivateKey go together$/, "prod"],
+        ["authorizationNoMatch sometimes", { authorizationNoMatch: "sometimes" }, /^emqx:authorizationNoMatch is "sometimes"; expected one of auto, allow, deny$/],
+        ["retainerStorage disk", { retainerStorage: "disk" }, /^emqx:retainerStorage is "disk"; expected one of ram, disc$/],
+        ["mqttAcl not a list", { mqttAcl: '{"a":1}' }, /^emqx:mqttAcl is not a list; expected a list of rules; e\.g\. `pulumi config set --path 'mqttAcl\[0\]\.username' sensor`/],
+        ["a rule for an unknown account", { ...prodSecrets, mqttAcl: acl({ username: "ghost", permission: "allow", action: "all", topic: "a/#" }) }, /^emqx:mqttAcl\[0\]\.username is "ghost", not one of emqx:mqttUsers \(sensor\); leave it out for a rule for every client$/, "prod"],
+        ["a rule's permission maybe", { mqttAcl: acl({ permission: "maybe", action: "all", topic: "a" }) }, /^emqx:mqttAcl\[0\]\.permission is "maybe"; expected allow or deny$/],
+        ["a rule's action read", { mqttAcl: acl({ permission: "allow", action: "read", topic: "a" }) }, /^emqx:mqttAcl\[0\]\.action is "read"; expected publish, subscribe or all$/],
+        ["a rule's topic a/#/b", { mqttAcl: acl({ permission: "allow", action: "all", topic: "a/#/b" }) }, /^emqx:mqttAcl\[0\]\.topic "a\/#\/b" has `#` other than as its whole last level$/],
+        ["a rule's unknown field", { mqttAcl: acl({ permission: "allow", action: "all", topic: "a", qos: 1 }) }, /^emqx:mqttAcl\[0\]\.qos is not a field of a rule/],
+        ["deny by default without an allow rule", { ...prodSecrets, mqttAcl: null }, /^emqx:mqttAcl has no rule that allows anything, and emqx:authorizationNoMatch is auto, which is deny for a stack with accounts outside dev: every client would be refused every topic/, "prod"],
+        ["rules that leave the first account no topic", { ...prodSecrets, mqttAcl: acl({ username: "sensor", permission: "allow", action: "subscribe", topic: "a/#" }) }, /^emqx:mqttAcl leaves emqx:mqttUsers\[0\] \(sensor\) no topic it may both publish and subscribe to/, "prod"],
+        ["emqxConfig not a map", { emqxConfig: '["mqtt.max_packet_size"]' }, /^emqx:emqxConfig is not a map; expected EMQX configuration paths with their values/],
+        ["emqxConfig's node cookie", { emqxConfig: JSON.stringify({ "node.cookie": "x" }) }, /^emqx:emqxConfig\["node\.cookie"\] is node\.cookie, which the stack sets from emqx:nodeCookie; set that key instead$/],
+        ["emqxConfig's whole authentication", { emqxConfig: JSON.stringify({ "authentication": [] }) }, /^emqx:emqxConfig\["authentication"\] is authentication, which the stack sets from emqx:mqttUsers; set that key instead$/],
+        ["emqxConfig's authorization sources", { emqxConfig: JSON.stringify({ "authorization.sources": [] }) }, /^emqx:emqxConfig\["authorization\.sources"\] is authorization\.sources, which the stack sets from emqx:mqttAcl/],
+        ["emqxConfig's whole listeners", { emqxConfig: JSON.stringify({ listeners: {} }) }, /^emqx:emqxConfig\["listeners"\] holds listeners\.ssl\.default\.ssl_options\.certfile, which the stack sets from emqx:tlsCertificate; set that key instead$/],
+        ["emqxConfig's log level", { emqxConfig: JSON.stringify({ "log.console.level": "debug" }) }, /^emqx:emqxConfig\["log\.console\.level"\] is log\.console\.level, which the stack sets from emqx:logLevel/],
+        ["emqxConfig's retainer storage", { emqxConfig: JSON.stringify({ "retainer.backend.storage_type": "ram" }) }, /emqx:retainerStorage; set that key instead$/],
+        ["emqxConfig's unknown root", { emqxConfig: JSON.stringify({ "mqqt.max_packet_size": "1MB" }) }, /^emqx:emqxConfig\["mqqt\.max_packet_size"\] starts with "mqqt", which is not a configuration root of EMQX 5\.1$/],
+        ["emqxConfig's path in capitals", { emqxConfig: JSON.stringify({ "MQTT.max_packet_size": "1MB" }) }, /^emqx:emqxConfig\["MQTT\.max_packet_size"\] is not an EMQX configuration path: lower-case names joined by dots/],
     ];
     for (const [label, overrides, message, stack = "dev"] of badValues) {
         it(`rejects ${label}`, () => {
@@ -285,5 +307,54 @@ describe("nodes of a cluster", () => {
 
     it("share one cookie: outside dev it must be set, as for a single broker", () => {
         assert.match(problems("prod", { ...prodSecrets, nodes: "3", nodeCookie: null })[0], /^emqx:nodeCookie is not set/);
+    });
+});
+
+describe("authorization", () => {
+    it("is EMQX's own outside a stack with accounts (dev, anonymous clients): nothing managed, nothing to prove", () => {
+        assert.deepEqual(parse("dev").authorization, { mqttAcl: [], noMatch: "allow", managed: false, proof: undefined });
+    });
+
+    it("denies unmatched requests with accounts outside dev, and proves the first account's topic and a refusal", () => {
+        const { authorization } = parse("prod", { ...prodSecrets, mqttAcl: acl({ username: "sensor", permission: "allow", action: "all", topic: "sensors/${username}/#" }) });
+        assert.equal(authorization.noMatch, "deny");
+        assert.equal(authorization.managed, true);
+        assert.deepEqual(authorization.proof, { roundTripTopic: "sensors/sensor/FILL", refused: { action: "subscribe", topic: "emqx-check/unlisted/FILL", because: "no rule allows it (authorization.no_match is deny)" } });
+    });
+
+    it("allows unmatched requests when the stack says so, and then needs no rules", () => {
+        const { authorization } = parse("prod", { ...prodSecrets, mqttAcl: null, authorizationNoMatch: "allow" });
+        assert.deepEqual([authorization.noMatch, authorization.managed], ["allow", false]);
+    });
+
+    it("takes rules for every client on a broker without accounts", () => {
+        const { authorization } = parse("dev", { mqttAcl: acl({ permission: "deny", action: "subscribe", topic: "eq #" }) });
+        assert.deepEqual(authorization.proof, { roundTripTopic: "emqx-check/FILL", refused: { action: "subscribe", topic: "#", because: "emqx:mqttAcl[0] denies it" } });
+    });
+
+    it("does not add a rule's complaint to an account's own: a rule may name an account whose entry is wrong", () => {
+        const users = { secret: JSON.stringify([{ username: "sensor", password: "short" }]) };
+        assert.deepEqual(problems("prod", { ...prodSecrets, mqttUsers: users, mqttAcl: acl({ username: "sensor", permission: "allow", action: "all", topic: "a/#" }) }), [
+            "emqx:mqttUsers[0].password is shorter than 8 characters",
+        ]);
+    });
+});
+
+describe("emqxConfig and retained messages", () => {
+    it("renders each setting as the variable EMQX reads and a HOCON value: text quoted, numbers and booleans as they are, lists and maps as JSON", () => {
+        const settings = parse("dev", { emqxConfig: JSON.stringify({ "mqtt.max_packet_size": "1MB", "listeners.tcp.default.max_connections": 5000, "mqtt.retain_available": true, "mqtt.mqueue_priorities": { a: 1 } }) });
+        assert.deepEqual(settings.emqxConfig, [
+            { path: "mqtt.max_packet_size", variable: "EMQX_MQTT__MAX_PACKET_SIZE", hocon: '"1MB"' },
+            { path: "listeners.tcp.default.max_connections", variable: "EMQX_LISTENERS__TCP__DEFAULT__MAX_CONNECTIONS", hocon: "5000" },
+            { path: "mqtt.retain_available", variable: "EMQX_MQTT__RETAIN_AVAILABLE", hocon: "true" },
+            { path: "mqtt.mqueue_priorities", variable: "EMQX_MQTT__MQUEUE_PRIORITIES", hocon: '{"a":1}' },
+        ]);
+        assert.equal(settings.emqxConfigSecret, false);
+        assert.equal(parse("dev", { emqxConfig: { secret: JSON.stringify({ "mqtt.max_packet_size": "1MB" }) } }).emqxConfigSecret, true);
+    });
+
+    it("keeps retained messages on disc by default, and in RAM in dev as the seed's EMQX did", () => {
+        assert.equal(parse("prod", prodSecrets).retainerStorage, "disc");
+        assert.equal(parse("dev").retainerStorage, "ram");
     });
 });

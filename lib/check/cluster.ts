@@ -25,6 +25,8 @@ export interface ClusterCheckOptions {
     /** MQTT account, when anonymous clients are refused. */
     username?: string;
     password?: string;
+    /** A topic the account may publish and subscribe to, when authorization allows only some. */
+    topic?: string;
     /** Overall deadline in ms. */
     timeoutMs: number;
 }
@@ -70,7 +72,7 @@ async function deliver(from: ClusterMember, to: ClusterMember, options: ClusterC
             );
         const subscriber = await connect(to);
         const publisher = await connect(from);
-        const topic = `emqx-check/cluster/${randomBytes(6).toString("hex")}`;
+        const topic = options.topic ?? `emqx-check/cluster/${randomBytes(6).toString("hex")}`;
         const nonce = randomBytes(12).toString("hex");
         const arrived = new Promise<void>((resolve) => subscriber.on("message", (t, payload) => t === topic && payload.toString() === nonce && resolve()));
         await beforeDeadline(subscriber.subscribeAsync(topic, { qos: 1 }), deadline, `subscribing on ${to.nodeName}`);

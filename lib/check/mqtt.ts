@@ -33,6 +33,8 @@ export interface MqttCheckOptions {
     insecure?: boolean;
     /** Called with a line of progress while the check waits for the broker. */
     onProgress?: (message: string) => void;
+    /** The round trip's topic, when the broker's authorization allows only some (default emqx-check/<client id>). */
+    topic?: string;
 }
 
 /** A passed check. */
@@ -172,7 +174,7 @@ function clientOptions(options: Pick<MqttCheckOptions, "username" | "password" |
 }
 
 /** The SUBACK's verdict: undefined when granted, else what refused it. MQTT.js reports a refused grant (0x80 and up) as an error carrying the packet. */
-function subscribeRefusal(err: Error | null, granted: { qos: number }[] | undefined): string | undefined {
+export function subscribeRefusal(err: Error | null, granted: { qos: number }[] | undefined): string | undefined {
     const refused = (err as { packet?: { granted?: number[] } } | null)?.packet?.granted?.[0];
     const code = refused ?? granted?.[0]?.qos;
     if (!err && code !== undefined && code < 128) return undefined;
@@ -255,7 +257,7 @@ export async function checkMqtt(options: MqttCheckOptions): Promise<MqttCheckRes
     const timeoutMs = options.timeoutMs ?? 120_000;
     const started = performance.now();
     const clientId = `emqx-check-${randomBytes(6).toString("hex")}`;
-    const topic = `emqx-check/${clientId}`;
+    const topic = options.topic ?? `emqx-check/${clientId}`;
     let failed = 0;
     let lastReport = -Infinity;
     try {
@@ -333,7 +335,7 @@ export async function waitUntilListening(url: string, timeoutMs: number): Promis
 }
 
 /** A connected client of the broker at `url`, for a caller that ends it; retries what a booting broker heals until `deadline`. */
-export function connectClient(url: string, options: Pick<MqttCheckOptions, "username" | "password">, deadline: number): Promise<mqtt.MqttClient> {
+export function connectClient(url: string, options: Pick<MqttCheckOptions, "username" | "password" | "protocolVersion">, deadline: number): Promise<mqtt.MqttClient> {
     const clientId = `emqx-check-${randomBytes(6).toString("hex")}`;
     const timedOut = (transportOpen: boolean): AttemptFailure => (transportOpen ? { kind: "no-connack", detail: "no CONNACK" } : { kind: "connect", detail: "timed out" });
     return retryWithin(

@@ -1,8 +1,12 @@
 /**
- * The whole post-deploy proof, in order: an MQTT round trip (as the first account), an anonymous
- * client refused when accounts exist, a round trip over TLS with the broker's own certificate, and
- * the dashboard running with the configured login. Plain TypeScript, no Pulumi.
+ * The whole post-deploy proof, in order: an MQTT round trip (as the first account, on a topic the
+ * stack's authorization rules allow it), an anonymous client refused when accounts exist, a request
+ * the rules forbid refused, a round trip over TLS with the broker's own certificate, and the
+ * dashboard running with the configured login. Plain TypeScript, no Pulumi.
  */
+import { randomBytes } from "node:crypto";
+import { type AclProof, fillMark } from "../emqx/acl";
+import { checkRefused } from "./authorization";
 import { type ClusterMember, checkCluster } from "./cluster";
 import { checkDashboard } from "./dashboard";
 import { checkAnonymousRefused, checkMqtt } from "./mqtt";
@@ -35,6 +39,8 @@ export interface PostDeployCheckInputs {
     containerName: string;
     /** Every node of a cluster, node 1 first; omitted for a single broker. */
     cluster?: ClusterMember[];
+    /** With the stack's authorization rules: the topic the round trips use, and a request the broker must refuse. */
+    acl?: AclProof;
 }
 
 /** Resolves to one line saying what was proven; throws an Error whose message names the failed step and why. */
@@ -48,9 +54,11 @@ export async function runPostDeployCheck(inputs: PostDeployCheckInputs, onProgre
             throw new Error(`post-deploy ${what} failed: ${(err as Error).message}`);
         }
     };
+    const topic = inputs.acl?.roundTripTopic.replace(fillMark, `emqx-check-${randomBytes(6).toString("hex")}`);
     const roundTrip = (url: string, tls: boolean) =>
         checkMqtt({
             url,
+            topic,
             username: inputs.username,
             password: inputs.password,
             ca: tls ? inputs.tlsCa : undefined,
@@ -60,10 +68,15 @@ export async function runPostDeployCheck(inputs: PostDeployCheckInputs, onProgre
         });
     const proven: string[] = [];
     const { roundTripMs } = await step(`MQTT check of ${inputs.url}`, () => roundTrip(inputs.url, false));
-    proven.push(`${inputs.url} round trip ${roundTripMs} ms${inputs.username ? ` as ${inputs.username}` : ""}`);
+    proven.push(`${inputs.url} round trip ${roundTripMs} ms${inputs.username ? ` as ${inputs.username}` : ""}${topic ? ` on ${topic}` : ""}`);
     if (inputs.refuseAnonymous) {
         await step(`anonymous-client check of ${inputs.url}`, () => checkAnonymousRefused({ url: inputs.url }, Math.min(10_000, remainingMs())));
         proven.push("anonymous client refused");
+    }
+    const forbidden = inputs.acl?.refused;
+    if (forbidden) {
+        const request = { ...forbidden, topic: forbidden.topic.replace(fillMark, `emqx-check-${randomBytes(6).toString("hex")}`) };
+        proven.push(await step(`authorization check of ${inputs.url}`, () => checkRefused(inputs.url, { username: inputs.username, password: inputs.password }, request, deadline)));
     }
     if (inputs.tlsUrl) {
         const tls = await step(`MQTT check of ${inputs.tlsUrl}`, () => roundTrip(inputs.tlsUrl!, true));
@@ -81,7 +94,7 @@ export async function runPostDeployCheck(inputs: PostDeployCheckInputs, onProgre
     proven.push("dashboard login accepted");
     if (inputs.cluster) {
         const cluster = inputs.cluster;
-        proven.push(await step("cluster check", () => checkCluster({ dashboardUrl: inputs.dashboardUrl, token, nodes: cluster, username: inputs.username, password: inputs.password, timeoutMs: remainingMs() })));
+        proven.push(await step("cluster check", () => checkCluster({ dashboardUrl: inputs.dashboardUrl, token, nodes: cluster, username: inputs.username, password: inputs.password, topic, timeoutMs: remainingMs() })));
     }
     return `post-deploy check passed: ${proven.join(", ")}`;
 }

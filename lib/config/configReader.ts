@@ -82,6 +82,27 @@ export class ConfigReader {
         return found ?? allowed[0];
     }
 
+    /**
+     * Structured config (a list or a map, which Pulumi.yaml cannot declare), as the CLI hands it
+     * over: JSON text. Unset means `empty`; a value of the wrong shape is recorded with `hint`.
+     */
+    structured<T extends unknown[] | Record<string, unknown>>(key: string, empty: T, hint: string): T {
+        const raw = this.source.get(key);
+        if (raw === undefined || raw === "") return empty;
+        let value: unknown;
+        try {
+            value = JSON.parse(raw);
+        } catch {
+            value = undefined;
+        }
+        const isList = Array.isArray(empty);
+        if (typeof value !== "object" || value === null || Array.isArray(value) !== isList) {
+            this.fail(key, `is not a ${isList ? "list" : "map"}; ${hint}`);
+            return empty;
+        }
+        return value as T;
+    }
+
     /** A dotted-quad IPv4 address. */
     ipv4(key: string): string {
         const value = this.raw(key);

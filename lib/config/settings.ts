@@ -16,6 +16,8 @@ import {
     validateSecrets,
     validateTls,
 } from "./settingsRules";
+import { type Authorization, validateAuthorization } from "./authorization";
+import { type EmqxSetting, validateEmqxConfig } from "./emqxConfig";
 import type { TlsFacts, TlsPem } from "./tls";
 import type { MqttUser, PortBinding } from "./types";
 
@@ -24,6 +26,7 @@ export type { MqttUser, PortBinding } from "./types";
 
 export const restartPolicies = ["no", "on-failure", "always", "unless-stopped"] as const;
 export const logLevels = ["debug", "info", "notice", "warning", "error", "critical", "alert", "emergency"] as const;
+export const retainerStorages = ["ram", "disc"] as const;
 
 /** Everything the program needs, validated. Secret values are plain text here; the loader wraps them. */
 export interface Settings {
@@ -54,6 +57,14 @@ export interface Settings {
     mqttUsers: MqttUser[];
     /** The broker's own certificate, or undefined to keep the image's test certificates. */
     tls: (TlsPem & TlsFacts) | undefined;
+    /** Who may publish and subscribe where. */
+    authorization: Authorization;
+    /** Where EMQX keeps retained messages: `disc` outlives a replaced container on the kept data volume. */
+    retainerStorage: (typeof retainerStorages)[number];
+    /** Further EMQX settings from emqx:emqxConfig. */
+    emqxConfig: EmqxSetting[];
+    /** Whether the stack stores emqx:emqxConfig encrypted, so its values stay secret. */
+    emqxConfigSecret: boolean;
     checkHost: string;
     checkTimeoutSeconds: number;
     /** Things that deploy but deserve a look, one line each. */
@@ -85,9 +96,10 @@ export function parseSettings(source: ConfigSource, namespace: string, now = new
     const dashboardUsername = r.text("dashboardUsername");
     if (r.has("dashboardUsername") && dashboardUsername === "") r.fail("dashboardUsername", "is empty; give the dashboard administrator a name");
     const secrets = validateSecrets(r, strict);
-    const access = validateMqttAccess(r, strict);
+    const { accountNames, ...access } = validateMqttAccess(r, strict);
     const warnings: string[] = [];
     const tls = validateTls(r, strict, now, warnings);
+    const authorization = validateAuthorization(r, strict, { usernames: access.mqttUsers.map((u) => u.username), named: accountNames });
     const settings: Settings = {
         image,
         containerName,
@@ -107,6 +119,10 @@ export function parseSettings(source: ConfigSource, namespace: string, now = new
         ...secrets,
         ...access,
         tls,
+        authorization,
+        retainerStorage: r.oneOf("retainerStorage", retainerStorages),
+        emqxConfig: validateEmqxConfig(r),
+        emqxConfigSecret: r.source.isSecret("emqxConfig"),
         checkHost,
         checkTimeoutSeconds: r.integer("checkTimeoutSeconds", 1, 3600),
         warnings,

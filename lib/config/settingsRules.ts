@@ -147,9 +147,9 @@ function secretProblem(r: ConfigReader, key: string, value: string, emqxDefault:
  * anonymous clients, and one with accounts cannot. The CLI marks the whole key secret when any
  * password in it is.
  */
-export function validateMqttAccess(r: ConfigReader, strict: boolean): { mqttUsers: MqttUser[]; allowAnonymous: boolean } {
+export function validateMqttAccess(r: ConfigReader, strict: boolean): { mqttUsers: MqttUser[]; allowAnonymous: boolean; accountNames: string[] } {
     const problemsBefore = r.problems.length;
-    const mqttUsers = parseMqttUsers(r, strict);
+    const { users: mqttUsers, named } = parseMqttUsers(r, strict);
     const allowAnonymous = r.boolean("allowAnonymous", true);
     if (!allowAnonymous && mqttUsers.length === 0 && r.problems.length === problemsBefore) {
         r.fail(
@@ -160,26 +160,16 @@ export function validateMqttAccess(r: ConfigReader, strict: boolean): { mqttUser
     } else if (allowAnonymous && mqttUsers.length > 0 && r.source.get("allowAnonymous") === "true") {
         r.fail("allowAnonymous", "is true, but emqx:mqttUsers has accounts, and with accounts EMQX refuses clients without credentials; set it to false");
     }
-    return { mqttUsers, allowAnonymous };
+    return { mqttUsers, allowAnonymous, accountNames: named };
 }
 
-function parseMqttUsers(r: ConfigReader, strict: boolean): MqttUser[] {
+/** The valid accounts, and every name the list gives (valid or not), for rules that name an account. */
+function parseMqttUsers(r: ConfigReader, strict: boolean): { users: MqttUser[]; named: string[] } {
     const key = "mqttUsers";
-    const raw = r.source.get(key);
-    if (raw === undefined || raw === "") return [];
     const shape =
         "expected a list of {username, password}, e.g. `pulumi config set --path 'mqttUsers[0].username' app` " +
         "and `pulumi config set --path --secret 'mqttUsers[0].password' <value>`";
-    let list: unknown;
-    try {
-        list = JSON.parse(raw);
-    } catch {
-        list = undefined;
-    }
-    if (!Array.isArray(list)) {
-        r.fail(key, `is not a list; ${shape}`);
-        return [];
-    }
+    const list = r.structured<unknown[]>(key, [], shape);
     const users: MqttUser[] = [];
     list.forEach((entry: unknown, index) => {
         const problem = accountProblem(entry, `${key}[${index}]`, users, strict, shape);
@@ -189,7 +179,8 @@ function parseMqttUsers(r: ConfigReader, strict: boolean): MqttUser[] {
     if (strict && users.length > 0 && !r.source.isSecret(key)) {
         r.fail(key, "holds its passwords in plain text; set each again with `pulumi config set --path --secret 'mqttUsers[N].password' <value>`");
     }
-    return users;
+    const named = list.map((entry) => (entry as { username?: unknown } | null)?.username).filter((name): name is string => typeof name === "string");
+    return { users, named };
 }
 
 /** What is wrong with the entry at `at` (e.g. mqttUsers[2]), if anything: the key to name and the message. */

@@ -110,3 +110,52 @@ export async function login(api: EmqxApi, admin: { username: string; password: s
     if (token === undefined) throw loginRefused(admin.username, admin.containerName);
     return token;
 }
+
+/** An API and a bearer token: what a caller needs to change something in EMQX. */
+export interface ApiAccess {
+    /** The API, with the deadline of the whole task. */
+    api: EmqxApi;
+    /** Bearer token from `POST /api/v5/login`. */
+    token: string;
+}
+
+/** What one call is for, and what makes its answer a success. */
+export interface CallOptions {
+    body?: object;
+    /** Names the call's object in an error, e.g. "MQTT user sensor". */
+    subject: string;
+    /** Statuses that count as success. */
+    accept: number[];
+    /** The message for a 404 that says EMQX lacks what the call needs (an authenticator, an authorization source). */
+    missing?: string;
+}
+
+/** One REST call that must succeed: throws one line naming the call and its subject otherwise. */
+export async function call(access: ApiAccess, method: string, path: string, options: CallOptions): Promise<ApiAnswer> {
+    const answer = await access.api.request(method, path, { token: access.token, body: options.body }).catch((err: Error) => {
+        throw new Error(`${method} ${path} for ${options.subject} failed: ${err.message}`);
+    });
+    if (answer.status === 404 && options.missing && !options.accept.includes(404)) {
+        throw new Error(`${options.missing} (HTTP 404 ${answer.text.slice(0, 120)})`);
+    }
+    if (!options.accept.includes(answer.status)) {
+        throw new Error(`${method} ${path} for ${options.subject} answered HTTP ${answer.status} ${answer.text.slice(0, 120)}`);
+    }
+    return answer;
+}
+
+const pageSize = 100;
+/** 1,000 pages of 100: far more than a stack configures, and a bound on the listing loop. */
+const maxPages = 1000;
+
+/** Every entry of a paged list (`?page=N&limit=100`, answered `{data, meta: {hasnext}}`). */
+export async function listPages<T>(access: ApiAccess, path: string, options: Omit<CallOptions, "accept" | "body">): Promise<T[]> {
+    const entries: T[] = [];
+    for (let page = 1; page <= maxPages; page++) {
+        const { text } = await call(access, "GET", `${path}?page=${page}&limit=${pageSize}`, { ...options, accept: [200] });
+        const { data, meta } = JSON.parse(text) as { data: T[]; meta: { hasnext?: boolean } };
+        entries.push(...data);
+        if (data.length < pageSize || meta.hasnext === false) break;
+    }
+    return entries;
+}

@@ -18,6 +18,24 @@ export interface EmqxEnvInput {
     clusterSeeds?: string[];
     /** Paths inside the container of the broker's own certificate, key and CA; undefined keeps the test certificates. */
     tlsFiles?: { certfile: string; keyfile: string; cacertfile?: string };
+    /** The stack's authorization: what an unmatched request gets; undefined leaves EMQX's defaults (acl.conf, allow). */
+    authorization?: { noMatch: "allow" | "deny" };
+    /** Keep retained messages on disc (the data volume); false leaves EMQX's default, RAM. */
+    retainOnDisc: boolean;
+    /** Further settings: environment variable to HOCON value (emqx:emqxConfig). */
+    settings: { variable: string; hocon: string }[];
+}
+
+/**
+ * The authorization sources: the built-in database (which the stack fills through EMQX's API),
+ * followed, unless unmatched requests are denied, by EMQX's default file source, whose acl.conf
+ * keeps remote clients off `$SYS/#` and `#` and ends with `{allow, all}` (which would make a deny
+ * for unmatched requests mean nothing). Set as a whole array, they win over the dashboard at every start.
+ */
+function authorizationSources(noMatch: "allow" | "deny"): string {
+    const sources = [`{type = "built_in_database", enable = true}`];
+    if (noMatch === "allow") sources.push(`{type = "file", enable = true, path = "/opt/emqx/etc/acl.conf"}`);
+    return `[${sources.join(", ")}]`;
 }
 
 /** The TLS listeners whose certificates `tlsFiles` replaces. */
@@ -70,6 +88,16 @@ export function renderEmqxEnv(input: EmqxEnvInput): string[] {
     if (input.clusterSeeds) {
         vars.EMQX_CLUSTER__DISCOVERY_STRATEGY = hoconString("static");
         vars.EMQX_CLUSTER__STATIC__SEEDS = `[${input.clusterSeeds.map(hoconString).join(", ")}]`;
+    }
+    if (input.authorization) {
+        vars.EMQX_AUTHORIZATION__NO_MATCH = hoconString(input.authorization.noMatch);
+        vars.EMQX_AUTHORIZATION__SOURCES = authorizationSources(input.authorization.noMatch);
+    }
+    if (input.retainOnDisc) {
+        vars.EMQX_RETAINER__BACKEND__STORAGE_TYPE = hoconString("disc");
+    }
+    for (const { variable, hocon } of input.settings) {
+        vars[variable] = hocon;
     }
     for (const listener of input.tlsFiles ? tlsListeners : []) {
         const prefix = `EMQX_LISTENERS__${listener}__DEFAULT__SSL_OPTIONS__`;

@@ -5,8 +5,11 @@
  * ERROR_PWD_NOT_MATCH or BAD_REQUEST for a password EMQX's rule refuses; it revokes tokens) and the
  * built-in database's users under `/api/v5/authentication/password_based:built_in_database/users`
  * (GET pages with meta.hasnext, POST 201 / 409 ALREADY_EXISTS, PUT and DELETE by id, 404
- * NOT_FOUND; 401 without the token). A stand-in, not EMQX: its answers follow emqx_authn_api.erl
- * and emqx_dashboard_api.erl of 5.1.
+ * NOT_FOUND; 401 without the token), the built-in database authorization source's rules under
+ * `/api/v5/authorization/sources/built_in_database/rules` (users and clients paged, PUT and DELETE by
+ * name, `all` with GET, POST that replaces and DELETE; rules read back with qos and retain added) and
+ * `/api/v5/prometheus/stats` (Prometheus text, no login). A stand-in, not EMQX: its answers follow
+ * emqx_authn_api.erl, emqx_authz_api_mnesia.erl, emqx_prometheus_api.erl and emqx_dashboard_api.erl of 5.1.
  */
 import * as http from "node:http";
 import type { AddressInfo } from "node:net";
@@ -17,11 +20,20 @@ export interface FakeEmqxApi {
     requests: string[];
     /** The built-in database: user id to password. */
     users: Map<string, string>;
+    /** The built-in database authorization source: rules by username, by client id, and for all. */
+    acl: { users: Map<string, AclEntry[]>; clients: Map<string, AclEntry[]>; all: AclEntry[] };
     /** The administrator's password as it stands. */
     adminPassword(): string;
     /** From now on, answer the requests `silence` matched; those that came before stay unanswered. */
     speak(): void;
     stop(): Promise<void>;
+}
+
+/** A rule as EMQX's API takes it. */
+export interface AclEntry {
+    topic: string;
+    permission: string;
+    action: string;
 }
 
 export interface FakeEmqxApiOptions {
@@ -33,13 +45,24 @@ export interface FakeEmqxApiOptions {
     nodes?: Record<string, string>;
     /** Requests ("METHOD path") to take and never answer until `speak()`, as a port nobody listens on behind Docker's proxy. */
     silence?: RegExp;
+    /** Whether the built_in_database authorization source exists (default true). */
+    authzSource?: boolean;
+    /** What `/api/v5/prometheus/stats` answers (default: a few of EMQX's metrics, zero). */
+    metrics?: string;
 }
+
+const rulesPath = "/api/v5/authorization/sources/built_in_database/rules";
+const defaultMetrics = "# TYPE emqx_connections_count gauge\nemqx_connections_count 0\n# TYPE emqx_messages_received counter\nemqx_messages_received 0\n# TYPE emqx_messages_sent counter\nemqx_messages_sent 0\n";
+
+/** Rules as EMQX reads them back: with the qos and retain it adds. */
+const richRules = (rules: AclEntry[]) => rules.map((rule) => ({ ...rule, qos: [0, 1, 2], retain: "all" }));
 
 const usersPath = "/api/v5/authentication/password_based:built_in_database/users";
 
 export async function startFakeEmqxApi(admin: { username: string; password: string }, options: FakeEmqxApiOptions = {}): Promise<FakeEmqxApi> {
     const requests: string[] = [];
     const users = new Map<string, string>();
+    const acl = { users: new Map<string, AclEntry[]>(), clients: new Map<string, AclEntry[]>(), all: [] as AclEntry[] };
     const startingFor = options.startingFor ?? 0;
     let statusCalls = 0;
     let adminPassword = admin.password;
@@ -79,6 +102,39 @@ export async function startFakeEmqxApi(admin: { username: string; password: stri
                 adminPassword = change.new_pwd;
                 token = "";
                 return answer(204);
+            }
+            if (req.method === "GET" && req.url === "/api/v5/prometheus/stats") {
+                res.writeHead(200, { "content-type": "text/plain" });
+                res.end(options.metrics ?? defaultMetrics);
+                return;
+            }
+            if (req.url?.startsWith(rulesPath)) {
+                if (req.headers.authorization !== `Bearer ${token}`) return answer(401, { code: "BAD_TOKEN", message: "Get a token by POST /login" });
+                if (options.authzSource === false) return answer(404, { code: "NOT_FOUND", message: "Not found: built_in_database" });
+                const url = new URL(req.url, "http://x");
+                const [kind, name] = url.pathname.slice(rulesPath.length + 1).split("/").map(decodeURIComponent);
+                const paged = (map: Map<string, AclEntry[]>, field: string) => {
+                    const page = Number(url.searchParams.get("page") ?? 1);
+                    const limit = Number(url.searchParams.get("limit") ?? 100);
+                    const all = [...map].map(([key, rules]) => ({ [field]: key, rules: richRules(rules) }));
+                    return answer(200, { data: all.slice((page - 1) * limit, page * limit), meta: { page, limit, hasnext: page * limit < all.length } });
+                };
+                const byName = kind === "users" ? acl.users : acl.clients;
+                if (kind === "all") {
+                    if (req.method === "GET") return answer(200, { rules: richRules(acl.all) });
+                    if (req.method === "POST") return (acl.all = JSON.parse(body).rules), answer(204);
+                    if (req.method === "DELETE") return (acl.all = []), answer(204);
+                } else if (name === undefined && req.method === "GET") {
+                    return paged(byName, kind === "users" ? "username" : "clientid");
+                } else if (req.method === "PUT" && kind === "users") {
+                    const entry = JSON.parse(body);
+                    if (entry.username !== name) return answer(400, { code: "BAD_REQUEST", message: "username mismatch" });
+                    byName.set(name, entry.rules.map(({ topic, permission, action }: AclEntry) => ({ topic, permission, action })));
+                    return answer(204);
+                } else if (req.method === "DELETE") {
+                    return byName.delete(name) ? answer(204) : answer(404, { code: "NOT_FOUND", message: "Username Not Found" });
+                }
+                return answer(405, { code: "METHOD_NOT_ALLOWED", message: "Method Not Allowed" });
             }
             if (req.method === "GET" && req.url === "/api/v5/nodes") {
                 if (req.headers.authorization !== `Bearer ${token}`) return answer(401, { code: "BAD_TOKEN", message: "Get a token by POST /login" });
@@ -122,6 +178,7 @@ export async function startFakeEmqxApi(admin: { username: string; password: stri
         url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
         requests,
         users,
+        acl,
         adminPassword: () => adminPassword,
         speak: () => (silence = undefined),
         stop: () => {

@@ -10,7 +10,7 @@ import type { Stack } from "@pulumi/pulumi/automation";
 import { execFileSync, spawnSync } from "node:child_process";
 import mqtt from "mqtt";
 import { docker, holdPort, inspect, labelled, removeLabelled } from "./docker";
-import { refusal, roundTrip } from "./mqtt";
+import { publishRetained, refusal, retainedMessage, roundTrip } from "./mqtt";
 import { copyProject, failedUp, type Project, up } from "./project";
 import { emqxImage } from "./toolchain";
 
@@ -83,11 +83,16 @@ describe("cluster stack, for real", { concurrency: 1 }, () => {
         }
     });
 
-    it("upgrades the image node by node: at every moment at least 2 of 3 nodes accept the account, which survives", async (t) => {
+    it("upgrades the image node by node: at every moment at least 2 of 3 nodes accept the account, which survives, and so does a retained message", async (t) => {
         // A second image to upgrade to: the stand-in again, under the next version's tag.
         docker("tag", emqxImage, "emqx-e2e-base:5.1.4");
         execFileSync("docker", ["build", "-q", "-t", "emqx/emqx:5.1.6", "-"], { input: "FROM emqx-e2e-base:5.1.4\nLABEL org.opencontainers.image.version=5.1.6\n", env: { ...process.env, DOCKER_BUILDKIT: "0" } });
         const before = ids(3);
+        const fleet = { username: "fleet", password: "fleet-password-1" };
+        const retainedTopic = `e2e/retained/${Date.now()}`;
+        await publishRetained({ url: "mqtt://127.0.0.1:11883", ...fleet }, retainedTopic, "kept through the upgrade");
+        // The stand-in's mosquitto writes it to the volume on its next autosave (1 s); EMQX's disc copy is written at once.
+        await new Promise((resolve) => setTimeout(resolve, 1500));
         const probe = startProbe([11883, 11884, 11885], { username: "fleet", password: "fleet-password-1" });
         const started = Date.now();
         await stack.setConfig("image", { value: "emqx/emqx:5.1.6" });
@@ -100,6 +105,7 @@ describe("cluster stack, for real", { concurrency: 1 }, () => {
         assert.ok(samples > 10, `only ${samples} probes`);
         assert.ok(minimum >= 2, `only ${minimum} nodes accepted MQTT at one moment`);
         await roundTrip({ url: "mqtt://127.0.0.1:11885", username: "fleet", password: "fleet-password-1" });
+        assert.equal(await retainedMessage({ url: "mqtt://127.0.0.1:11883", ...fleet }, retainedTopic), "kept through the upgrade", "retained messages are on disc (retainerStorage)");
     });
 
     it("refuses to grow onto a host port another program holds, naming the key that sets it, before that node exists", async () => {

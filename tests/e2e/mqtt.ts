@@ -4,6 +4,8 @@ import mqtt from "mqtt";
 
 export interface Dial {
     url: string;
+    /** The round trip's topic (default e2e/<random>), for brokers whose rules allow only some. */
+    topic?: string;
     username?: string;
     password?: string;
     ca?: string;
@@ -21,7 +23,7 @@ export async function roundTrip(dial: Dial, timeoutMs = 10_000): Promise<void> {
         connectTimeout: timeoutMs,
     }, false);
     try {
-        const topic = `e2e/${randomBytes(6).toString("hex")}`;
+        const topic = dial.topic ?? `e2e/${randomBytes(6).toString("hex")}`;
         const nonce = randomBytes(12).toString("hex");
         const received = new Promise<void>((resolve, reject) => {
             const timer = setTimeout(() => reject(new Error(`no message back on ${topic} within ${timeoutMs} ms`)), timeoutMs);
@@ -49,5 +51,58 @@ export async function refusal(dial: Dial): Promise<number | undefined> {
         const code = (err as { code?: unknown }).code;
         if (typeof code === "number") return code;
         throw err;
+    }
+}
+
+function connect(dial: Dial): Promise<mqtt.MqttClient> {
+    return mqtt.connectAsync(dial.url, { username: dial.username, password: dial.password, reconnectPeriod: 0, connectTimeout: 10_000 }, false);
+}
+
+/** The SUBACK's code for a subscription to `topic` (0-2 granted, 128 refused). */
+export async function subscription(dial: Dial, topic: string): Promise<number> {
+    const client = await connect(dial);
+    try {
+        return await new Promise<number>((resolve, reject) => {
+            const timer = setTimeout(() => reject(new Error(`no SUBACK for ${topic}`)), 10_000);
+            client.subscribe(topic, { qos: 1 }, (err, granted) => {
+                clearTimeout(timer);
+                const refused = (err as { packet?: { granted?: number[] } } | null)?.packet?.granted?.[0];
+                if (refused !== undefined) resolve(refused);
+                else if (err) reject(err);
+                else resolve(granted![0].qos);
+            });
+        });
+    } finally {
+        await client.endAsync(true);
+    }
+}
+
+/** Publishes `payload` on `topic` as a retained QoS 1 message. */
+export async function publishRetained(dial: Dial, topic: string, payload: string): Promise<void> {
+    const client = await connect(dial);
+    try {
+        await client.publishAsync(topic, payload, { qos: 1, retain: true });
+    } finally {
+        await client.endAsync(true);
+    }
+}
+
+/** The retained message a new subscription to `topic` gets within `timeoutMs`, or undefined. */
+export async function retainedMessage(dial: Dial, topic: string, timeoutMs = 5000): Promise<string | undefined> {
+    const client = await connect(dial);
+    try {
+        const message = new Promise<string | undefined>((resolve) => {
+            const timer = setTimeout(() => resolve(undefined), timeoutMs);
+            client.on("message", (t, payload, packet) => {
+                if (t === topic && packet.retain) {
+                    clearTimeout(timer);
+                    resolve(payload.toString());
+                }
+            });
+        });
+        await client.subscribeAsync(topic, { qos: 1 });
+        return await message;
+    } finally {
+        await client.endAsync(true);
     }
 }

@@ -2,8 +2,10 @@
  * End to end, for real: a prod-shaped stack on its own names, subnet and ports, configured only
  * through `pulumi config set` (secrets with --secret, accounts with --path): the open-file limit
  * refused with a line naming it, accounts with anonymous clients refused, a dashboard password
- * changed with the broker running, an account removed, the stack's own TLS certificate, and a
- * destroy that keeps the volumes for a new deploy that still has the accounts.
+ * changed with the broker running, an account removed, a retained message that survives a replaced
+ * container (a changed emqxConfig setting), the stack's own TLS certificate, and a destroy that
+ * keeps the volumes for a new deploy that still has the accounts. Authorization rules have their
+ * own scenario (authorization.e2e.ts); here unmatched requests are allowed, so it runs on both images.
  */
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
@@ -12,7 +14,7 @@ import mqtt from "mqtt";
 import { emqxApi, requestToken } from "../../lib/emqx/api";
 import { makeTempPki } from "../brokers/certificates";
 import { daemonNofileLimit, holdPort, inspect, labelled, removeLabelled } from "./docker";
-import { refusal, roundTrip } from "./mqtt";
+import { publishRetained, refusal, retainedMessage, roundTrip } from "./mqtt";
 import { copyProject, failedUp, type Project, up } from "./project";
 
 const stackName = "e2eprod";
@@ -38,7 +40,7 @@ describe("prod-shaped stack, for real", { concurrency: 1 }, () => {
         project = copyProject();
         pki = makeTempPki();
         stack = await project.stack(stackName);
-        const plain = { ...names, subnet: "172.29.0.0/24", containerIp: "172.29.0.10", nodeName: "emqx@e2e-prod.ai4e.internal", logLevel: "notice", ...ports };
+        const plain = { ...names, subnet: "172.29.0.0/24", containerIp: "172.29.0.10", nodeName: "emqx@e2e-prod.ai4e.internal", logLevel: "notice", authorizationNoMatch: "allow", ...ports };
         for (const [key, value] of Object.entries(plain)) await stack.setConfig(key, { value: String(value) });
         await stack.setConfig("dashboardPassword", { value: dashboard.first, secret: true });
         await stack.setConfig("nodeCookie", { value: "e2e_prod_cookie_0123", secret: true });
@@ -112,6 +114,21 @@ describe("prod-shaped stack, for real", { concurrency: 1 }, () => {
         assert.match(result.output, /MQTT users: created 0, updated 1, deleted 1 \(app\)/);
         assert.ok([4, 5].includes((await refusal({ url: mqttUrl, ...app }))!), "the removed account is refused");
         await roundTrip({ url: mqttUrl, ...sensor });
+    });
+
+    it("keeps a retained message through a replaced container (a changed emqxConfig setting): retained messages are on disc", async () => {
+        const topic = `e2e/retained/${Date.now()}`;
+        await publishRetained({ url: mqttUrl, ...sensor }, topic, "kept across replacement");
+        // The stand-in's mosquitto writes it to the volume on its next autosave (1 s); EMQX's disc copy is written at once.
+        await new Promise((resolve) => setTimeout(resolve, 1500));
+        const before = inspect("container", names.containerName).Id;
+        await stack.setConfig("emqxConfig", { value: JSON.stringify({ "mqtt.max_packet_size": "2MB" }) });
+        const result = await up(stack);
+        assert.equal(result.summary.resourceChanges?.replace, 1, JSON.stringify(result.summary.resourceChanges));
+        const container = inspect("container", names.containerName);
+        assert.notEqual(container.Id, before, "the container was replaced");
+        assert.ok((container.Config.Env as string[]).includes('EMQX_MQTT__MAX_PACKET_SIZE="2MB"'));
+        assert.equal(await retainedMessage({ url: mqttUrl, ...sensor }, topic), "kept across replacement");
     });
 
     it("`pulumi refresh` sees an account deleted in the dashboard, and the next `up` restores it", async () => {

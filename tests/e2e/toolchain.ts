@@ -26,3 +26,9 @@ export function missingToolchain(): string | undefined {
     }
     return missing.length > 0 ? missing.join("; ") : undefined;
 }
+
+/** Why a case cannot run on the local image, when it is the stand-in (its description label says so) and the case needs real EMQX. */
+export function standinCannot(what: string): string | undefined {
+    const description = run("docker", ["image", "inspect", "-f", '{{index .Config.Labels "org.opencontainers.image.description"}}', emqxImage]).stdout;
+    return /stand-in/i.test(description) ? `cannot run here: ${emqxImage} is the local stand-in ("${description.trim()}"), which ${what}` : undefined;
+}

@@ -50,10 +50,11 @@ export function stackConfig(stack: string, overrides: Record<string, ConfigValue
         if (decl.default !== undefined) values[`${namespace}:${key}`] = String(decl.default);
     }
     for (const [key, value] of Object.entries(stackValues)) {
-        if (typeof value === "object" && value !== null) {
+        if (typeof value === "object" && value !== null && "secure" in value) {
             throw new Error(`${key} in Pulumi.${stack}.yaml is encrypted; tests cannot decrypt it`);
         }
-        values[key] = String(value);
+        // Structured config reaches the program as JSON text, as the CLI hands it over.
+        values[key] = typeof value === "object" && value !== null ? JSON.stringify(value) : String(value);
     }
     for (const [key, value] of Object.entries(overrides)) {
         const fullKey = `${namespace}:${key}`;
