@@ -1,12 +1,12 @@
 import * as pulumi from "@pulumi/pulumi";
-import { Broker } from "./components/broker";
 import { DashboardPassword } from "./components/dashboardPassword";
+import { declareNodes, engineOptions } from "./components/emqxNodes";
 import { MqttAcl } from "./components/mqttAcl";
 import { MqttUsers } from "./components/mqttUsers";
 import { Network } from "./components/network";
 import { PostDeployCheck } from "./components/postDeployCheck";
 import { type ClusterNode, clusterLayout } from "./lib/config/clusterLayout";
-import { endpointsFor, listenerUrl } from "./lib/config/endpoints";
+import { dialFor, endpointsFor, listenerUrl } from "./lib/config/endpoints";
 import { ownershipLabels } from "./lib/docker/labels";
 import { loadStackSettings } from "./lib/config/loadStackSettings";
 
@@ -15,46 +15,46 @@ const settings = loadStackSettings();
 const project = pulumi.getProject();
 const stack = pulumi.getStack();
 const labels = ownershipLabels(project, stack);
-const endpoints = endpointsFor(settings.ports, settings.checkHost);
-
-// 2. Resources.
-const network = new Network("network", { name: settings.networkName, subnet: settings.subnet, labels });
-
-const requireMqttCredentials = settings.mqttUsernames.length > 0;
-// One broker, or a cluster whose node 1 is that same broker and whose nodes all seed from node 1;
-// each node's container waits for the one before it to serve, so a rolling change keeps N-1 up.
-const layout = clusterLayout(settings);
+// One broker, or a cluster whose node 1 is that same broker and whose nodes all seed from node 1.
+const layout = clusterLayout({ ...settings, shiftPorts: settings.engine !== "swarm" || settings.swarmSharedHosts });
 const nodeUrls = (node: ClusterNode) => ({
-    mqttUrl: listenerUrl(node.ports, settings.checkHost, "mqttPort", "mqtt"),
-    dashboardUrl: listenerUrl(node.ports, settings.checkHost, "dashboardPort", "http"),
+    mqttUrl: listenerUrl(node.ports, dialFor(settings, node.index), "mqttPort", "mqtt"),
+    dashboardUrl: listenerUrl(node.ports, dialFor(settings, node.index), "dashboardPort", "http"),
 });
-const brokers: Broker[] = [];
-for (const node of layout) {
-    brokers.push(
-        new Broker(node.resourceName, {
-            ...settings,
-            ...node,
-            nodeNumber: node.index,
-            authorizationNoMatch: settings.authorization.managed ? settings.authorization.noMatch : undefined,
-            clusterSeeds: layout.length > 1 ? [layout[0].nodeName] : undefined,
-            readiness: layout.length > 1 ? { ...nodeUrls(node), timeoutSeconds: settings.checkTimeoutSeconds } : undefined,
-            rollAfter: brokers[brokers.length - 1]?.ready,
-            networkName: network.name,
-            volumePrefix: `${project}-${stack}-emqx${node.volumeSuffix}`,
-            labels,
-            requireMqttCredentials,
-        }),
-    );
-}
+const endpoints = endpointsFor(settings.ports, dialFor(settings, 1));
+
+// 2. Resources, on the Docker engine or Swarm manager emqx:dockerHost names.
+const onEngine = engineOptions(settings);
+const network = new Network("network", { name: settings.networkName, subnet: settings.subnet, labels, overlay: settings.engine === "swarm" }, onEngine);
+const requireMqttCredentials = settings.mqttUsernames.length > 0;
+const brokers = declareNodes(
+    settings,
+    layout,
+    {
+        ...settings,
+        authorizationNoMatch: settings.authorization.managed ? settings.authorization.noMatch : undefined,
+        networkName: network.name,
+        volumePrefix: `${project}-${stack}-emqx`,
+        labels,
+        requireMqttCredentials,
+    },
+    (node) => (layout.length > 1 ? { ...nodeUrls(node), timeoutSeconds: settings.checkTimeoutSeconds } : undefined),
+    onEngine,
+);
 const broker = brokers[0];
-const nodes = layout.map((node, i) => ({ nodeName: node.nodeName, containerName: brokers[i].containerName, containerIp: node.containerIp, ...nodeUrls(node) }));
+const nodes = layout.map((node, i) => ({
+    nodeName: node.nodeName,
+    containerName: brokers[i].containerName,
+    containerIp: settings.engine === "swarm" ? null : node.containerIp,
+    ...nodeUrls(node),
+}));
 
 const dashboardPassword = new DashboardPassword("dashboard-password", {
     dashboardUrl: endpoints.dashboardUrl,
     username: settings.dashboardUsername,
     password: settings.dashboardPassword,
     firstBootPassword: broker.firstBootPassword,
-    containerId: broker.container.id,
+    containerId: broker.workloadId,
     containerName: broker.containerName,
     timeoutSeconds: settings.checkTimeoutSeconds,
 });
@@ -62,7 +62,7 @@ const dashboardPassword = new DashboardPassword("dashboard-password", {
 // The REST API work after the container: which dashboard and login, and which container it waits for.
 const dashboardApi = { dashboardUrl: endpoints.dashboardUrl, dashboardUsername: settings.dashboardUsername, dashboardPassword: settings.dashboardPassword };
 const afterContainer = {
-    containerId: pulumi.all(brokers.map((b) => b.container.id)).apply((ids) => ids.join(",")),
+    containerId: pulumi.all(brokers.map((b) => b.workloadId)).apply((ids) => ids.join(",")),
     containerName: broker.containerName,
     timeoutSeconds: settings.checkTimeoutSeconds,
 };
@@ -107,11 +107,12 @@ export const dashboardUrl = endpoints.dashboardUrl;
 export const metricsUrl = `${endpoints.dashboardUrl}/api/v5/prometheus/stats`;
 export const dashboardUsername = settings.dashboardUsername;
 export const containerName = broker.containerName;
-export const containerIp = broker.containerIp;
+/** Node 1's fixed IP on the bridge network; null on Swarm, whose tasks get none. */
+export const containerIp = nodes[0].containerIp;
 export const networkName = network.name;
 export const subnet = network.subnet;
 export const volumes = broker.volumeNames;
-/** Every node: name, container, IP and URLs (one entry for a single broker). */
+/** Every node: name, container (or service), IP and URLs (one entry for a single broker). */
 export const clusterNodes = nodes;
 export const mqttUsernames = settings.mqttUsernames;
 export const tlsCertificateExpiresAt = settings.tls?.validTo ?? null;

@@ -9,9 +9,11 @@ export interface NetworkArgs {
     subnet: pulumi.Input<string>;
     /** Docker labels put on the network. */
     labels: pulumi.Input<{ label: string; value: string }[]>;
+    /** An attachable overlay network across a Swarm's hosts, instead of one engine's bridge. */
+    overlay?: boolean;
 }
 
-/** A user-defined bridge network with a fixed subnet, so the broker can keep a fixed IP. */
+/** A user-defined bridge network with a fixed subnet, so the broker can keep a fixed IP; on Swarm, an attachable overlay network across the hosts. */
 export class Network extends pulumi.ComponentResource {
     /** The Docker network name, resolved once the network exists. */
     readonly name: pulumi.Output<string>;
@@ -22,7 +24,7 @@ export class Network extends pulumi.ComponentResource {
         super("emqx:index:Network", name, {}, opts);
         const network = new docker.Network(
             name,
-            { name: args.name, driver: "bridge", ipamConfigs: [{ subnet: args.subnet }], labels: args.labels },
+            { name: args.name, driver: args.overlay ? "overlay" : "bridge", attachable: args.overlay || undefined, ipamConfigs: [{ subnet: args.subnet }], labels: args.labels },
             // Every network input forces replacement, and a fixed name cannot exist twice.
             { parent: this, deleteBeforeReplace: true },
         );

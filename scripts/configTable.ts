@@ -30,6 +30,14 @@ const structuredRows = [
             "wins. The stack owns EMQX's built-in-database authorization source: rules it does not list are deleted; see below",
     },
     {
+        after: "dockerKey",
+        key: "swarmHosts",
+        description:
+            "on Swarm, one host per node, in order (structured config): `hostname` (or `label` `key=value` of a node label) to pin the node to, " +
+            "`address` the check and URLs dial (default the hostname), and optionally `dockerHost`, that host's own engine, so the stack makes " +
+            "and removes the node's volumes there; without it Swarm makes them and they outlive the stack. No host twice unless `swarmSharedHosts`",
+    },
+    {
         after: "retainerStorage",
         key: "emqxConfig",
         description:

@@ -356,7 +356,7 @@ describe("bad input stops the program before any resource is registered", { conc
 describe("the CLI's own rule: a key Pulumi.yaml declares without a default must be set by every stack", () => {
     const shipped = readdirSync(repoRoot).filter((f) => /^Pulumi\.[\w-]+\.yaml$/.test(f)).map((f) => f.slice("Pulumi.".length, -".yaml".length));
 
-    it("ships dev, prod and cluster", () => assert.deepEqual(shipped.sort(), ["cluster", "dev", "prod"]));
+    it("ships dev, prod, cluster and swarm", () => assert.deepEqual(shipped.sort(), ["cluster", "dev", "prod", "swarm"]));
 
     for (const stack of shipped) {
         it(`Pulumi.${stack}.yaml passes it, so the CLI runs the program`, () => {
@@ -454,5 +454,85 @@ describe("cluster stack: three nodes that seed from node 1", async () => {
         const after = byName(fiveLater);
         assert.ok(before.size > 20, [...before.keys()].join(", "));
         for (const [key, inputsAndDependencies] of before) assert.deepEqual(after.get(key), inputsAndDependencies, key);
+    });
+});
+
+describe("swarm stack: three services on three hosts", async () => {
+    const secrets = { dashboardPassword: "a-long-dashboard-password", nodeCookie: "swarm_cookie_0123456789", sensorPassword: "sensor-password-1" };
+    const run = await runProgram("swarm", {
+        dashboardPassword: { secret: secrets.dashboardPassword },
+        nodeCookie: { secret: secrets.nodeCookie },
+        mqttUsers: { secret: JSON.stringify([{ username: "sensor", password: secrets.sensorPassword }]) },
+        mqttAcl: JSON.stringify([sensorOwnTopics]),
+    });
+    const services = () => run.resources.filter((r) => r.type === "docker:index/service:Service").sort((a, b) => String(a.inputs.name).localeCompare(String(b.inputs.name)));
+    type Spec = { containerSpec: { env: Record<string, string>; labels?: { value: string }[]; secrets: { fileName: string }[]; commands: string[]; mounts: { source: string }[]; hostname: string }; placement: { constraints: string[] }; networksAdvanceds: { aliases: string[] }[] };
+    const spec = (service: RegisteredResource) => service.inputs.taskSpec as Spec;
+
+    it("deploys, with no container: one service of one replica per node, each pinned to its host", () => {
+        assert.equal(run.error, undefined, run.error?.message);
+        assert.equal(run.resources.filter((r) => r.type === container).length, 0);
+        assert.deepEqual(services().map((s) => [s.inputs.name, spec(s).placement.constraints]), [
+            ["emqx", ["node.hostname == swarm-1"]],
+            ["emqx_2", ["node.hostname == swarm-2"]],
+            ["emqx_3", ["node.hostname == swarm-3"]],
+        ]);
+        for (const service of services()) assert.deepEqual(service.inputs.mode, { replicated: { replicas: 1 } });
+    });
+
+    it("joins an attachable overlay network under its node name's host, found by DNS round robin, and publishes in host mode", () => {
+        const network = run.resources.find((r) => r.type === "docker:index/network:Network")!;
+        assert.deepEqual([network.inputs.driver, network.inputs.attachable], ["overlay", true]);
+        assert.deepEqual(services().map((s) => [spec(s).networksAdvanceds[0].aliases, spec(s).containerSpec.hostname]), [
+            [["emqx.swarm.internal"], "emqx.swarm.internal"],
+            [["emqx2.swarm.internal"], "emqx2.swarm.internal"],
+            [["emqx3.swarm.internal"], "emqx3.swarm.internal"],
+        ]);
+        assert.deepEqual(services()[1].inputs.endpointSpec, {
+            mode: "dnsrr",
+            ports: [
+                { targetPort: 1883, publishedPort: 1883, publishMode: "host", protocol: "tcp" },
+                { targetPort: 18083, publishedPort: 18083, publishMode: "host", protocol: "tcp" },
+            ],
+        });
+    });
+
+    it("takes its secrets as docker.Secrets, read into EMQX's environment by the task's own command, never in the service's env or labels", () => {
+        const secretResources = run.resources.filter((r) => r.type === "docker:index/secret:Secret");
+        assert.equal(secretResources.length, 6, "cookie and first-boot password, for each of three nodes");
+        assert.ok(secretResources.every((r) => r.secretInputs.includes("data")));
+        for (const service of services()) {
+            const { env, labels, secrets: mounted, commands } = spec(service).containerSpec;
+            assert.deepEqual(mounted.map((m) => m.fileName).sort(), ["EMQX_DASHBOARD__DEFAULT_PASSWORD", "EMQX_NODE__COOKIE"]);
+            assert.equal(commands[2], 'export EMQX_DASHBOARD__DEFAULT_PASSWORD="$(cat /run/secrets/EMQX_DASHBOARD__DEFAULT_PASSWORD)"; export EMQX_NODE__COOKIE="$(cat /run/secrets/EMQX_NODE__COOKIE)"; exec "$@"');
+            assert.deepEqual(commands.slice(3), ["emqx-start", "/usr/bin/docker-entrypoint.sh", "/opt/emqx/bin/emqx", "foreground"], "then EMQX starts as its image would");
+            const visible = JSON.stringify({ env, labels, inputs: service.inputs });
+            for (const [what, secret] of Object.entries(secrets)) assert.ok(!visible.includes(secret), `${what} shows in ${service.inputs.name}'s spec`);
+            assert.equal(env.EMQX_CLUSTER__STATIC__SEEDS, '["emqx@emqx.swarm.internal"]');
+        }
+    });
+
+    it("rolls stop-first with rollback, Swarm waiting for the task, and the stack for each node to serve before the next", async () => {
+        assert.deepEqual(services()[0].inputs.updateConfig, { parallelism: 1, order: "stop-first", failureAction: "rollback" });
+        assert.deepEqual(services()[0].inputs.convergeConfig, { delay: "1s", timeout: "120s" });
+        const deployed = await runProgram("swarm", { dashboardPassword: { secret: secrets.dashboardPassword }, nodeCookie: { secret: secrets.nodeCookie }, mqttUsers: { secret: JSON.stringify([{ username: "sensor", password: secrets.sensorPassword }]) }, mqttAcl: JSON.stringify([sensorOwnTopics]) }, { deployedBefore: true });
+        const second = deployed.resources.find((r) => r.type === "docker:index/service:Service" && r.inputs.name === "emqx_2")!;
+        assert.ok(second.dependsOn.includes(`${stash}::emqx-ready`), second.dependsOn.join(", "));
+    });
+
+    it("proves every node at its own host's address, and exports where they are", () => {
+        const check = checkOf(run);
+        assert.deepEqual((check.inputs.input as { cluster: unknown }).cluster, [
+            { nodeName: "emqx@emqx.swarm.internal", mqttUrl: "mqtt://swarm-1.example.internal:1883" },
+            { nodeName: "emqx@emqx2.swarm.internal", mqttUrl: "mqtt://swarm-2.example.internal:1883" },
+            { nodeName: "emqx@emqx3.swarm.internal", mqttUrl: "mqtt://swarm-3.example.internal:1883" },
+        ]);
+        assert.equal(run.outputs.mqttUrl.value, "mqtt://swarm-1.example.internal:1883");
+        assert.equal(run.outputs.containerIp.value, null);
+    });
+
+    it("talks to the manager through an explicit provider", () => {
+        const provider = run.resources.find((r) => r.type === "pulumi:providers:docker")!;
+        assert.equal(provider.inputs.host, "ssh://deploy@swarm-1.example.internal");
     });
 });

@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { after, describe, it } from "node:test";
-import { endpointsFor } from "../lib/config/endpoints";
+import { dialFor, endpointsFor, listenerUrl } from "../lib/config/endpoints";
 import { ConfigError, parseSettings, type Settings } from "../lib/config/settings";
 import { makeTempPki } from "./brokers/certificates";
 import { type ConfigValue, declaredConfig, stackConfig } from "./harness/stackFiles";
@@ -100,15 +100,78 @@ describe("other keys", () => {
 describe("endpoints", () => {
     it("dial loopback for ports on all interfaces and the bind address otherwise", () => {
         const s = parse("prod", { ...prodSecrets, bindAddress: "192.0.2.10" });
-        const e = endpointsFor(s.ports, s.checkHost);
+        const e = endpointsFor(s.ports, dialFor(s, 1));
         assert.equal(e.mqttUrl, "mqtt://192.0.2.10:1883");
         assert.equal(e.dashboardUrl, "http://127.0.0.1:18083");
-        assert.equal(endpointsFor(parse("dev").ports, "").dashboardUrl, "http://127.0.0.1:18083");
+        assert.equal(endpointsFor(parse("dev").ports, dialFor(parse("dev"), 1)).dashboardUrl, "http://127.0.0.1:18083");
     });
 
     it("use emqx:checkHost when set", () => {
         const s = parse("dev", { checkHost: "broker.example.com", mqttPort: "11883" });
-        assert.equal(endpointsFor(s.ports, s.checkHost).mqttUrl, "mqtt://broker.example.com:11883");
+        assert.equal(endpointsFor(s.ports, dialFor(s, 1)).mqttUrl, "mqtt://broker.example.com:11883");
+    });
+
+    it("dial a remote engine's host, tcp:// or ssh://, for ports on all interfaces", () => {
+        for (const [dockerHost, host] of [["tcp://10.0.0.5:2376", "10.0.0.5"], ["ssh://deploy@docker.example.com", "docker.example.com"], ["unix:///run/user/1000/docker.sock", "127.0.0.1"]]) {
+            const s = parse("dev", { dockerHost });
+            assert.equal(endpointsFor(s.ports, dialFor(s, 1)).mqttUrl, `mqtt://${host}:1883`, dockerHost);
+        }
+    });
+});
+
+describe("the engine", () => {
+    const swarm = {
+        engine: "swarm",
+        nodes: "3",
+        bindAddress: "0.0.0.0",
+        dashboardBindAddress: "0.0.0.0",
+        swarmHosts: JSON.stringify([{ hostname: "swarm-1", address: "10.0.0.11" }, { hostname: "swarm-2", address: "10.0.0.12" }, { label: "emqx=3", address: "10.0.0.13", dockerHost: "unix:///run/swarm-3.sock" }]),
+    };
+
+    it("places each Swarm node on its host and dials it there, on node 1's ports", () => {
+        const s = parse("dev", swarm);
+        assert.deepEqual(s.swarmHosts.map((h) => [h.constraint, h.address, h.dockerHost]), [
+            ["node.hostname == swarm-1", "10.0.0.11", ""],
+            ["node.hostname == swarm-2", "10.0.0.12", ""],
+            ["node.labels.emqx == 3", "10.0.0.13", "unix:///run/swarm-3.sock"],
+        ]);
+        assert.deepEqual([1, 2, 3].map((k) => listenerUrl(s.ports, dialFor(s, k), "mqttPort", "mqtt")), ["mqtt://10.0.0.11:1883", "mqtt://10.0.0.12:1883", "mqtt://10.0.0.13:1883"]);
+    });
+
+    it("takes a client certificate for a tcp:// engine, its key a secret", () => {
+        const s = parse("dev", { dockerHost: "tcp://10.0.0.5:2376", dockerCaCertificate: "CA", dockerCertificate: "CERT", dockerKey: { secret: "KEY" } });
+        assert.deepEqual(s.dockerTls, { caCertificate: "CA", certificate: "CERT", key: "KEY" });
+    });
+
+    for (const [label, overrides, message] of [
+        ["an unknown engine", { engine: "kubernetes" }, /^emqx:engine is "kubernetes"; expected one of docker, swarm$/],
+        ["a docker host that is a URL of another kind", { dockerHost: "http://10.0.0.5:2375" }, /^emqx:dockerHost is "http:\/\/10\.0\.0\.5:2375"; expected unix:\/\/\/path, tcp:\/\/host:port or ssh:\/\/\[user@\]host/],
+        ["half of the TLS material", { dockerHost: "tcp://10.0.0.5:2376", dockerCaCertificate: "CA" }, /^emqx:dockerKey dockerCaCertificate, dockerCertificate and dockerKey go together, for a tcp:\/\/ emqx:dockerHost$/],
+        ["fewer hosts than nodes", { ...swarm, nodes: "4" }, /^emqx:swarmHosts has 3 hosts for 4 nodes \(emqx:nodes\); give each node its host, in order/],
+        ["a host twice", { ...swarm, swarmHosts: JSON.stringify([{ hostname: "a" }, { hostname: "b" }, { hostname: "a" }]) }, /^emqx:swarmHosts\[2\] places a second node on hostname == a, so one host's loss takes two nodes/],
+        ["a host by label without an address", { ...swarm, swarmHosts: JSON.stringify([{ hostname: "a" }, { hostname: "b" }, { label: "emqx=3" }]) }, /^emqx:swarmHosts\[2\]\.address is not set; a host placed by label needs the address the check dials$/],
+        ["a host with both a hostname and a label", { ...swarm, swarmHosts: JSON.stringify([{ hostname: "a", label: "x=1" }, { hostname: "b" }, { hostname: "c" }]) }, /^emqx:swarmHosts\[0\] needs a hostname or a label \(one of them\)/],
+        ["a dashboard bound to loopback on Swarm", { ...swarm, dashboardBindAddress: "127.0.0.1" }, /^emqx:dashboardBindAddress is 127\.0\.0\.1, but Swarm publishes a port on every interface of its host; set it to 0\.0\.0\.0/],
+        ["a node name with an IP on Swarm", { ...swarm, nodeName: "emqx@172.20.0.117" }, /^emqx:nodeName is "emqx@172\.20\.0\.117"; on Swarm a task gets no fixed IP, so name the host/],
+        ["Swarm hosts for the docker engine", { swarmHosts: JSON.stringify([{ hostname: "a" }]) }, /^emqx:swarmHosts is set, but emqx:engine is "docker"/],
+        ["checkHost on Swarm", { ...swarm, checkHost: "broker.example.com" }, /^emqx:checkHost names one host, but on Swarm each node is dialled at its emqx:swarmHosts address; leave it empty$/],
+    ] as const) {
+        it(`refuses ${label}, in one line`, () => {
+            const found = problems("dev", overrides);
+            assert.equal(found.length, 1, found.join("\n"));
+            assert.match(found[0], message);
+        });
+    }
+
+    it("lets Swarm nodes share a host when the stack says so, their ports shifted as on one engine", () => {
+        const s = parse("dev", { ...swarm, swarmSharedHosts: "true", swarmHosts: JSON.stringify([{ hostname: "a" }, { hostname: "a" }, { hostname: "b" }]) });
+        assert.deepEqual([1, 2, 3].map((k) => listenerUrl(k === 1 ? s.ports : s.ports.map((p) => ({ ...p, hostPort: p.hostPort + k - 1 })), dialFor(s, k), "mqttPort", "mqtt")), ["mqtt://a:1883", "mqtt://a:1884", "mqtt://b:1885"]);
+    });
+
+    it("warns on Swarm about what only its daemons can set", () => {
+        assert.deepEqual(parse("prod", { ...prodSecrets, ...swarm }).warnings.filter((w) => w.includes("Swarm")), [
+            "on Swarm, emqx:nofileLimit and emqx:noNewPrivileges are not applied: a service cannot ask for them; set default-ulimits and no-new-privileges in each host's daemon.json",
+        ]);
     });
 });
 
@@ -278,7 +341,7 @@ describe("one line per bad value, naming the key", () => {
 });
 
 describe("a declared key that reaches the program unset", () => {
-    const optional = new Set(["dashboardPassword", "nodeCookie", "tlsPrivateKey"]);
+    const optional = new Set(["dashboardPassword", "nodeCookie", "tlsPrivateKey", "dockerKey"]);
     for (const key of Object.keys(declaredConfig()).filter((k) => !optional.has(k))) {
         it(`${key}: one line that says so`, () => {
             assert.deepEqual(problems("prod", { ...prodSecrets, [key]: null }), [`emqx:${key} is not set (Pulumi.yaml declares its default)`]);

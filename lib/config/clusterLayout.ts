@@ -34,8 +34,12 @@ function numberedNodeName(nodeName: string, index: number): string {
     return `${name}@${host.slice(0, dot)}${index}${host.slice(dot)}`;
 }
 
-/** The nodes of a cluster of `nodes` (1 is a single broker). */
-export function clusterLayout(settings: { nodes: number; containerName: string; containerIp: string; nodeName: string; ports: PortBinding[] }): ClusterNode[] {
+/**
+ * The nodes of a cluster of `nodes` (1 is a single broker). Host ports shift by k−1 while nodes
+ * share a host; Swarm nodes on hosts of their own (`shiftPorts` false) keep node 1's.
+ */
+export function clusterLayout(settings: { nodes: number; containerName: string; containerIp: string; nodeName: string; ports: PortBinding[]; shiftPorts?: boolean }): ClusterNode[] {
+    const shift = settings.shiftPorts === false ? () => 0 : (i: number) => i;
     return Array.from({ length: settings.nodes }, (_, i) => {
         const index = i + 1;
         if (index === 1) {
@@ -47,7 +51,7 @@ export function clusterLayout(settings: { nodes: number; containerName: string; 
             containerName: `${settings.containerName}_${index}`,
             containerIp: formatIpv4(parseIpv4(settings.containerIp)! + i),
             nodeName: numberedNodeName(settings.nodeName, index),
-            ports: settings.ports.filter((p) => everyNode.has(p.key)).map((p) => ({ ...p, hostPort: p.hostPort + i })),
+            ports: settings.ports.filter((p) => everyNode.has(p.key)).map((p) => ({ ...p, hostPort: p.hostPort + shift(i) })),
             volumeSuffix: `-node${index}`,
         };
     });

@@ -18,6 +18,7 @@ import {
 } from "./settingsRules";
 import { type Authorization, validateAuthorization } from "./authorization";
 import { type EmqxSetting, validateEmqxConfig } from "./emqxConfig";
+import { type EngineSettings, validateEngine } from "./engine";
 import type { TlsFacts, TlsPem } from "./tls";
 import type { MqttUser, PortBinding } from "./types";
 
@@ -29,7 +30,7 @@ export const logLevels = ["debug", "info", "notice", "warning", "error", "critic
 export const retainerStorages = ["ram", "disc"] as const;
 
 /** Everything the program needs, validated. Secret values are plain text here; the loader wraps them. */
-export interface Settings {
+export interface Settings extends EngineSettings {
     image: string;
     containerName: string;
     networkName: string;
@@ -83,11 +84,13 @@ export class ConfigError extends Error {
 export function parseSettings(source: ConfigSource, namespace: string, now = new Date()): Settings {
     const r = new ConfigReader(source, namespace);
     const image = validateImage(r);
-    const { subnet, containerIp } = validateAddressing(r);
     const nodeName = validateNodeName(r);
+    const { swarmHostsGiven, ...engine } = validateEngine(r, nodeName);
+    const swarm = engine.engine === "swarm" ? { hosts: swarmHostsGiven, shared: engine.swarmSharedHosts } : undefined;
+    const { subnet, containerIp } = validateAddressing(r, swarm !== undefined);
     const ports = validatePorts(r);
     const containerName = r.name("containerName");
-    const nodes = validateNodes(r, { subnet, containerIp, nodeName, containerName, ports });
+    const nodes = validateNodes(r, { subnet, containerIp, nodeName, containerName, ports }, swarm);
     const limits = validateLimits(r);
     const checkHost = validateCheckHost(r);
     // An unreadable value counts as dev's leniency, so its one problem is not joined by others.
@@ -99,8 +102,12 @@ export function parseSettings(source: ConfigSource, namespace: string, now = new
     const { accountNames, ...access } = validateMqttAccess(r, strict);
     const warnings: string[] = [];
     const tls = validateTls(r, strict, now, warnings);
+    if (engine.engine === "swarm" && (limits.nofileLimit > 0 || r.boolean("noNewPrivileges"))) {
+        warnings.push("on Swarm, emqx:nofileLimit and emqx:noNewPrivileges are not applied: a service cannot ask for them; set default-ulimits and no-new-privileges in each host's daemon.json");
+    }
     const authorization = validateAuthorization(r, strict, { usernames: access.mqttUsers.map((u) => u.username), named: accountNames });
     const settings: Settings = {
+        ...engine,
         image,
         containerName,
         networkName: r.name("networkName"),

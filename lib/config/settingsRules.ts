@@ -6,6 +6,7 @@ import { clusterLayout } from "./clusterLayout";
 import type { ConfigReader } from "./configReader";
 import { parseCidr, parseIpv4 } from "./ipv4";
 import { inspectTls, type TlsFacts, type TlsPem } from "./tls";
+import { hostsExample } from "./engine";
 import type { MqttUser, PortBinding } from "./types";
 
 /** The EMQX listeners the seed compose file publishes; each host port has its own config key. */
@@ -34,14 +35,14 @@ export function validateImage(r: ConfigReader): string {
     return image;
 }
 
-/** `subnet` and `containerIp`: a host address inside the subnet that Docker does not reserve. */
-export function validateAddressing(r: ConfigReader): { subnet: string; containerIp: string } {
+/** `subnet` and `containerIp`: a host address inside the subnet that Docker does not reserve (on Swarm, whose tasks get no fixed IP, the IP is not used). */
+export function validateAddressing(r: ConfigReader, swarm: boolean): { subnet: string; containerIp: string } {
     const subnet = r.text("subnet");
     const cidr = parseCidr(subnet);
     if (typeof cidr === "string" && r.has("subnet")) r.fail("subnet", `"${subnet}" ${cidr}`);
     const containerIp = r.ipv4("containerIp");
     const ip = parseIpv4(containerIp);
-    if (ip !== undefined && typeof cidr !== "string") {
+    if (ip !== undefined && typeof cidr !== "string" && !swarm) {
         if (ip < cidr.network || ip > cidr.broadcast) r.fail("containerIp", `is ${containerIp}, outside emqx:subnet ${subnet}`);
         else if (ip === cidr.network) r.fail("containerIp", `is ${containerIp}, the network address of ${subnet}; pick a host address`);
         else if (ip === cidr.broadcast) r.fail("containerIp", `is ${containerIp}, the broadcast address of ${subnet}; pick a host address`);
@@ -235,18 +236,28 @@ const maxNodes = 9;
 /**
  * `nodes`: 1 (a single broker) to 9. Node k takes the IP after node k−1's and MQTT and dashboard
  * host ports shifted by k−1: each must stay a host address of the subnet, and no host port may be
- * taken twice.
+ * taken twice. On Swarm (`swarm`), tasks get no fixed IP, each node needs its host, and nodes on
+ * hosts of their own keep node 1's ports.
  */
-export function validateNodes(r: ConfigReader, base: { subnet: string; containerIp: string; nodeName: string; containerName: string; ports: PortBinding[] }): number {
+export function validateNodes(
+    r: ConfigReader,
+    base: { subnet: string; containerIp: string; nodeName: string; containerName: string; ports: PortBinding[] },
+    swarm: { hosts: number; shared: boolean } | undefined,
+): number {
+    const problemsBefore = r.problems.length;
     const nodes = r.integer("nodes", 1, maxNodes);
+    if (swarm && swarm.hosts !== nodes && r.problems.length === problemsBefore) {
+        r.fail("swarmHosts", `has ${swarm.hosts} hosts for ${nodes} nodes (emqx:nodes); give each node its host, in order; ${hostsExample}`);
+    }
     const cidr = parseCidr(base.subnet);
     if (!(nodes > 1) || r.problems.length > 0 || typeof cidr === "string") return nodes;
-    const layout = clusterLayout({ ...base, nodes });
+    const layout = clusterLayout({ ...base, nodes, shiftPorts: !swarm || swarm.shared });
     const last = layout[layout.length - 1];
     const lastIp = parseIpv4(last.containerIp)!;
-    if (lastIp >= cidr.broadcast || lastIp <= parseIpv4(base.containerIp)!) {
+    if (!swarm && (lastIp >= cidr.broadcast || lastIp <= parseIpv4(base.containerIp)!)) {
         r.fail("nodes", `is ${nodes}: node ${nodes} would take ${last.containerIp}, past the host addresses of emqx:subnet ${base.subnet}; lower emqx:containerIp or use fewer nodes`);
     }
+    if (swarm && !swarm.shared) return nodes;
     const taken = new Map<number, string>();
     for (const node of layout) {
         for (const port of node.ports) {

@@ -131,14 +131,14 @@ export function refusalMessage(result: Exclude<ProbeResult, { granted: true }>, 
 }
 
 /**
- * Throws one line naming the stack key when the daemon (on its default or DOCKER_HOST's unix
- * socket) will not give the broker its open-file limit or its host ports; says so and returns for
- * other hosts.
+ * Throws one line naming the stack key when the daemon (on emqx:dockerHost's, DOCKER_HOST's or its
+ * default unix socket) will not give the broker its open-file limit or its host ports; says so and
+ * returns for other hosts.
  */
-export async function assertGrants(spec: ProbeSpec, ports: ConfiguredPort[], log: (line: string) => void): Promise<void> {
-    const socketPath = dockerSocketPath();
+export async function assertGrants(spec: ProbeSpec, ports: ConfiguredPort[], dockerHost: string, log: (line: string) => void): Promise<void> {
+    const socketPath = dockerSocketPath(dockerHost || process.env.DOCKER_HOST);
     if (socketPath === undefined) {
-        log("host ports and open-file limit not probed: DOCKER_HOST is not a unix socket");
+        log("host ports and open-file limit not probed: the Docker engine is not reached through a unix socket");
         return;
     }
     const result = await probeContainer(socketPath, spec);

@@ -13,7 +13,7 @@ import type { Stack } from "@pulumi/pulumi/automation";
 import mqtt from "mqtt";
 import { emqxApi, requestToken } from "../../lib/emqx/api";
 import { makeTempPki } from "../brokers/certificates";
-import { daemonNofileLimit, holdPort, inspect, labelled, removeLabelled } from "./docker";
+import { daemonNofileLimit, docker, holdPort, inspect, labelled, removeLabelled } from "./docker";
 import { publishRetained, refusal, retainedMessage, roundTrip } from "./mqtt";
 import { copyProject, failedUp, type Project, up } from "./project";
 
@@ -171,7 +171,7 @@ describe("prod-shaped stack, for real", { concurrency: 1 }, () => {
         const left = labelled(...owner);
         assert.deepEqual(left.containers, []);
         assert.deepEqual(left.networks, []);
-        assert.deepEqual(left.volumes.sort(), [`emqx-${stackName}-emqx-data`, `emqx-${stackName}-emqx-log`]);
+        assert.deepEqual(left.volumes.sort(), [`emqx-${stackName}-emqx-data`, `emqx-${stackName}-emqx-log`], `every volume Docker holds: ${docker("volume", "ls", "--format", "{{.Name}} {{.Labels}}")}`);
     });
 
     it("a new deploy on the kept volumes still has the account and the changed dashboard password", async () => {

@@ -19,7 +19,7 @@ export interface Project {
     remove(): void;
 }
 
-const copied = ["Pulumi.yaml", "Pulumi.dev.yaml", "Pulumi.prod.yaml", "Pulumi.cluster.yaml", "index.ts", "components", "lib", "scripts", "package.json", "package-lock.json", "tsconfig.json"];
+const copied = ["Pulumi.yaml", "Pulumi.dev.yaml", "Pulumi.prod.yaml", "Pulumi.cluster.yaml", "Pulumi.swarm.yaml", "index.ts", "components", "lib", "scripts", "package.json", "package-lock.json", "tsconfig.json"];
 
 export function copyProject(): Project {
     const root = mkdtempSync(path.join(tmpdir(), "emqx-e2e-"));

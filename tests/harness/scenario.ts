@@ -2,7 +2,7 @@
 import { execFile } from "node:child_process";
 import * as path from "node:path";
 import type { ProgramRun, RegisteredResource } from "./runProgram";
-import type { ConfigValue } from "./stackFiles";
+import { type ConfigValue, repoRoot } from "./stackFiles";
 
 /** `deployedBefore`: the engine holds state from an earlier deploy of every node (see runProgram.ts). */
 export async function runProgram(stack: string, overrides: Record<string, ConfigValue | null> = {}, options: { deployedBefore?: boolean } = {}): Promise<ProgramRun> {
@@ -11,7 +11,17 @@ export async function runProgram(stack: string, overrides: Record<string, Config
         execFile(
             process.execPath,
             [script],
-            { env: { ...process.env, HARNESS_STACK: stack, HARNESS_CONFIG: JSON.stringify(overrides), HARNESS_DEPLOYED_BEFORE: options.deployedBefore ? "1" : "" }, timeout: 60_000 },
+            {
+                env: {
+                    ...process.env,
+                    // A Swarm node reads its image's command with the docker CLI: a stand-in answers for it here.
+                    PATH: `${path.join(repoRoot, "tests", "harness", "bin")}:${process.env.PATH}`,
+                    HARNESS_STACK: stack,
+                    HARNESS_CONFIG: JSON.stringify(overrides),
+                    HARNESS_DEPLOYED_BEFORE: options.deployedBefore ? "1" : "",
+                },
+                timeout: 60_000,
+            },
             (err, out, errOut) => (err ? reject(new Error(`${err.message}\n${errOut}`)) : resolve({ stdout: out, stderr: errOut })),
         );
     });

@@ -1,0 +1,141 @@
+import { createHash } from "node:crypto";
+import * as docker from "@pulumi/docker";
+import * as pulumi from "@pulumi/pulumi";
+import type { DockerTls, SwarmHost } from "../lib/config/engine";
+import { emqxHealthcheck, tlsFilePaths } from "../lib/docker/containerSpec";
+import { hostModePorts, imageCommand, restartCondition, startCommand } from "../lib/swarm/service";
+import { type EmqxNodeArgs, emqxEnvironment, firstBootPassword, nodeReadiness, rollingOrder } from "./emqxNode";
+
+/** Inputs of one EMQX node as a Swarm service. */
+export interface SwarmNodeArgs extends EmqxNodeArgs {
+    /** The host it is pinned to, and that host's own engine for its volumes ("" lets Swarm make them). */
+    host: SwarmHost;
+    /** The Swarm manager the stack deploys to (emqx:dockerHost), where the image's command is read; "" for the local default. */
+    dockerHost: string;
+    /** TLS material for tcp:// engines (the manager's, and a host's for its volumes). */
+    dockerTls: DockerTls | undefined;
+    /** How long Swarm may take to run a new or changed task, in seconds. */
+    timeoutSeconds: number;
+}
+
+const base64 = (text: string) => Buffer.from(text, "utf8").toString("base64");
+const emqxUid = "1000";
+
+/**
+ * EMQX as a Swarm service of one replica, pinned to its host so it keeps its node name and its
+ * volume: secrets (cookie, first-boot password, TLS key) as `docker.Secret`s read into EMQX's
+ * environment by the task's command, never in the service's `env`; the certificate and CA as
+ * configs; MQTT and the dashboard published in host mode on its own host; Swarm's own update
+ * order (stop-first, rollback on failure) for the task, and this stack's for the nodes.
+ */
+export class SwarmNode extends pulumi.ComponentResource {
+    /** The service. */
+    readonly service: docker.Service;
+    /** Changes whenever the service's task changes, so what runs after a change (readiness, the check) runs again. */
+    readonly workloadId: pulumi.Output<string>;
+    /** The service's name. */
+    readonly containerName: pulumi.Output<string>;
+    /** Names of the data and log volumes (on its host). */
+    readonly volumeNames: pulumi.Output<string[]>;
+    /** The dashboard password the node hands EMQX for a data volume's first boot (see emqxNode.ts). */
+    readonly firstBootPassword: pulumi.Output<string>;
+    /** With `readiness`: done at once for a new node, and once a changed node serves MQTT and its API again. */
+    readonly ready: pulumi.Resource | undefined;
+
+    constructor(name: string, args: SwarmNodeArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("emqx:index:SwarmNode", name, {}, opts);
+        const image = new docker.RemoteImage(`${name}-image`, { name: args.image, keepLocally: true }, { parent: this });
+        this.firstBootPassword = firstBootPassword(name, args, this);
+        const tlsFiles = args.tls && tlsFilePaths(args.tls.caCertificate !== "");
+        const env = emqxEnvironment(args, this.firstBootPassword, tlsFiles);
+        const secretEnv = env.filter((line) => line.secret);
+        const secrets = secretEnv.map(({ name: variable, line }) => ({
+            secretId: this.secret(`${name}-${variable.toLowerCase().replace(/_+/g, "-")}`, line.apply((text) => text.slice(variable.length + 1)), args).id,
+            fileName: variable,
+            fileUid: emqxUid,
+            fileGid: emqxUid,
+            fileMode: 0o400,
+        }));
+        const tls = args.tls && tlsFiles ? this.tlsFiles(name, args, { ...args.tls, files: tlsFiles }) : { secrets: [], configs: [] };
+        const volumes = this.volumes(name, args);
+        const alias = args.nodeName.split("@")[1];
+        const command = image.name.apply((reference) => startCommand(secretEnv.map((line) => line.name), imageCommand(reference, args.dockerHost, args.dockerTls)));
+        this.service = new docker.Service(
+            name,
+            {
+                name: args.containerName,
+                taskSpec: {
+                    containerSpec: {
+                        image: image.name,
+                        commands: command,
+                        env: pulumi.all(env.filter((line) => !line.secret).map((e) => e.line)).apply((lines) => Object.fromEntries(lines.map((l) => [l.slice(0, l.indexOf("=")), l.slice(l.indexOf("=") + 1)]))),
+                        secrets: [...secrets, ...tls.secrets],
+                        configs: tls.configs,
+                        mounts: volumes.names.map((source, i) => ({ type: "volume", source, target: i === 0 ? "/opt/emqx/data" : "/opt/emqx/log" })),
+                        hostname: alias,
+                        healthcheck: { tests: emqxHealthcheck.tests, interval: emqxHealthcheck.interval, timeout: emqxHealthcheck.timeout, retries: emqxHealthcheck.retries },
+                        labels: args.labels,
+                    },
+                    placement: { constraints: [args.host.constraint] },
+                    networksAdvanceds: [{ name: args.networkName, aliases: [alias] }],
+                    restartPolicy: { condition: restartCondition(args.restart) },
+                    resources: args.memoryMb > 0 ? { limits: { memoryBytes: args.memoryMb * 1024 * 1024 } } : undefined,
+                    logDriver: args.logMaxSize ? { name: "json-file", options: { "max-size": args.logMaxSize, "max-file": String(args.logMaxFiles) } } : undefined,
+                },
+                mode: { replicated: { replicas: 1 } },
+                // dnsrr: an alias resolves to the task itself (VIPs need IPVS); host mode: ports on the node's own host.
+                endpointSpec: { mode: "dnsrr", ports: hostModePorts(args.ports) },
+                updateConfig: { parallelism: 1, order: "stop-first", failureAction: "rollback" },
+                rollbackConfig: { parallelism: 1, order: "stop-first" },
+                convergeConfig: { delay: "1s", timeout: `${args.timeoutSeconds}s` },
+                labels: args.labels,
+            },
+            // The fixed name and the host ports cannot be held by two services at once.
+            {
+                parent: this,
+                deleteBeforeReplace: true,
+                dependsOn: args.rollAfter ? rollingOrder(name, args.rollAfter, this).apply((order) => [...volumes.resources, ...order]) : volumes.resources,
+            },
+        );
+        // A service keeps its id through an update; what changed is in its task spec.
+        this.workloadId = pulumi.all([this.service.id, this.service.taskSpec]).apply(([id, spec]) => `${id}:${createHash("sha256").update(JSON.stringify(spec)).digest("hex").slice(0, 16)}`);
+        this.ready = args.readiness && nodeReadiness(name, this.workloadId, args.readiness, this);
+        this.containerName = this.service.name;
+        this.volumeNames = pulumi.output(volumes.names);
+        this.registerOutputs({ containerName: this.containerName, volumeNames: this.volumeNames });
+    }
+
+    /** A Swarm secret (autonamed, so a changed value is a new secret the service moves to). */
+    private secret(name: string, value: pulumi.Input<string>, args: SwarmNodeArgs): docker.Secret {
+        return new docker.Secret(name, { data: pulumi.secret(pulumi.output(value).apply(base64)), labels: args.labels }, { parent: this });
+    }
+
+    /** The broker's own certificate and CA as configs, its key as a secret, at the paths EMQX's listeners read, owned by EMQX's user. */
+    private tlsFiles(name: string, args: SwarmNodeArgs, tls: NonNullable<SwarmNodeArgs["tls"]> & { files: ReturnType<typeof tlsFilePaths> }) {
+        const config = (purpose: string, pem: string) => new docker.ServiceConfig(`${name}-${purpose}`, { data: base64(pem), labels: args.labels }, { parent: this });
+        const mount = (id: pulumi.Output<string>, fileName: string, fileMode: number) => ({ id, fileName, fileUid: emqxUid, fileGid: emqxUid, fileMode });
+        const configs = [mount(config("tls-cert", tls.certificate).id, tls.files.certfile, 0o444)];
+        if (tls.files.cacertfile) configs.push(mount(config("tls-cacert", tls.caCertificate).id, tls.files.cacertfile, 0o444));
+        const key = mount(this.secret(`${name}-tls-key`, tls.privateKey, args).id, tls.files.keyfile, 0o400);
+        return {
+            configs: configs.map(({ id, ...file }) => ({ configId: id, ...file })),
+            secrets: [{ secretId: key.id, fileName: key.fileName, fileUid: key.fileUid, fileGid: key.fileGid, fileMode: key.fileMode }],
+        };
+    }
+
+    /**
+     * The data and log volumes' names, and, when the host's own engine is given, the volumes
+     * themselves made there (kept on destroy as the stack says); otherwise Swarm makes them on the
+     * host when the task first starts, and they outlive the stack.
+     */
+    private volumes(name: string, args: SwarmNodeArgs): { names: string[]; resources: docker.Volume[] } {
+        const names = ["data", "log"].map((purpose) => `${args.volumePrefix}-${purpose}`);
+        if (!args.host.dockerHost) return { names, resources: [] };
+        const tls = args.dockerTls && args.host.dockerHost.startsWith("tcp://") ? { caMaterial: args.dockerTls.caCertificate, certMaterial: args.dockerTls.certificate, keyMaterial: pulumi.secret(args.dockerTls.key) } : {};
+        const provider = new docker.Provider(`${name}-host`, { host: args.host.dockerHost, ...tls }, { parent: this });
+        const resources = names.map(
+            (volumeName, i) => new docker.Volume(`${name}-${i === 0 ? "data" : "log"}`, { name: volumeName, labels: args.labels }, { parent: this, provider, retainOnDelete: args.keepVolumesOnDestroy }),
+        );
+        return { names, resources };
+    }
+}
