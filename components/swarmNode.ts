@@ -49,13 +49,10 @@ export class SwarmNode extends pulumi.ComponentResource {
         const tlsFiles = args.tls && tlsFilePaths(args.tls.caCertificate !== "");
         const env = emqxEnvironment(args, this.firstBootPassword, tlsFiles);
         const secretEnv = env.filter((line) => line.secret);
-        const secrets = secretEnv.map(({ name: variable, line }) => ({
-            secretId: this.secret(`${name}-${variable.toLowerCase().replace(/_+/g, "-")}`, line.apply((text) => text.slice(variable.length + 1)), args).id,
-            fileName: variable,
-            fileUid: emqxUid,
-            fileGid: emqxUid,
-            fileMode: 0o400,
-        }));
+        const secrets = secretEnv.map(({ name: variable, line }) => {
+            const secret = this.secret(`${name}-${variable.replace(/^EMQX_/, "").toLowerCase().replace(/_+/g, "-")}`, line.apply((text) => text.slice(variable.length + 1)), args);
+            return { secretId: secret.id, secretName: secret.name, fileName: variable, fileUid: emqxUid, fileGid: emqxUid, fileMode: 0o400 };
+        });
         const tls = args.tls && tlsFiles ? this.tlsFiles(name, args, { ...args.tls, files: tlsFiles }) : { secrets: [], configs: [] };
         const volumes = this.volumes(name, args);
         const alias = args.nodeName.split("@")[1];
@@ -77,8 +74,9 @@ export class SwarmNode extends pulumi.ComponentResource {
                         labels: args.labels,
                     },
                     placement: { constraints: [args.host.constraint] },
-                    networksAdvanceds: [{ name: args.networkName, aliases: [alias] }],
-                    restartPolicy: { condition: restartCondition(args.restart) },
+                    networksAdvanceds: [{ id: args.networkName, aliases: [alias] }],
+                    // Docker's own delay and window, stated: left out, the provider reads them back and updates the service on every up.
+                    restartPolicy: { condition: restartCondition(args.restart), delay: "5s", window: "0s" },
                     resources: args.memoryMb > 0 ? { limits: { memoryBytes: args.memoryMb * 1024 * 1024 } } : undefined,
                     logDriver: args.logMaxSize ? { name: "json-file", options: { "max-size": args.logMaxSize, "max-file": String(args.logMaxFiles) } } : undefined,
                 },
@@ -112,15 +110,15 @@ export class SwarmNode extends pulumi.ComponentResource {
 
     /** The broker's own certificate and CA as configs, its key as a secret, at the paths EMQX's listeners read, owned by EMQX's user. */
     private tlsFiles(name: string, args: SwarmNodeArgs, tls: NonNullable<SwarmNodeArgs["tls"]> & { files: ReturnType<typeof tlsFilePaths> }) {
-        const config = (purpose: string, pem: string) => new docker.ServiceConfig(`${name}-${purpose}`, { data: base64(pem), labels: args.labels }, { parent: this });
-        const mount = (id: pulumi.Output<string>, fileName: string, fileMode: number) => ({ id, fileName, fileUid: emqxUid, fileGid: emqxUid, fileMode });
-        const configs = [mount(config("tls-cert", tls.certificate).id, tls.files.certfile, 0o444)];
-        if (tls.files.cacertfile) configs.push(mount(config("tls-cacert", tls.caCertificate).id, tls.files.cacertfile, 0o444));
-        const key = mount(this.secret(`${name}-tls-key`, tls.privateKey, args).id, tls.files.keyfile, 0o400);
-        return {
-            configs: configs.map(({ id, ...file }) => ({ configId: id, ...file })),
-            secrets: [{ secretId: key.id, fileName: key.fileName, fileUid: key.fileUid, fileGid: key.fileGid, fileMode: key.fileMode }],
+        const file = (fileName: string, fileMode: number) => ({ fileName, fileUid: emqxUid, fileGid: emqxUid, fileMode });
+        const config = (purpose: string, pem: string, fileName: string) => {
+            const made = new docker.ServiceConfig(`${name}-${purpose}`, { data: base64(pem), labels: args.labels }, { parent: this });
+            return { configId: made.id, configName: made.name, ...file(fileName, 0o444) };
         };
+        const configs = [config("tls-cert", tls.certificate, tls.files.certfile)];
+        if (tls.files.cacertfile) configs.push(config("tls-cacert", tls.caCertificate, tls.files.cacertfile));
+        const key = this.secret(`${name}-tls-key`, tls.privateKey, args);
+        return { configs, secrets: [{ secretId: key.id, secretName: key.name, ...file(tls.files.keyfile, 0o400) }] };
     }
 
     /**

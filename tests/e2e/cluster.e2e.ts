@@ -8,9 +8,8 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import type { Stack } from "@pulumi/pulumi/automation";
 import { execFileSync, spawnSync } from "node:child_process";
-import mqtt from "mqtt";
 import { docker, holdPort, inspect, labelled, removeLabelled } from "./docker";
-import { publishRetained, refusal, retainedMessage, roundTrip } from "./mqtt";
+import { publishRetained, refusal, retainedMessage, roundTrip, startProbe } from "./mqtt";
 import { copyProject, failedUp, type Project, up } from "./project";
 import { emqxImage } from "./toolchain";
 
@@ -93,7 +92,7 @@ describe("cluster stack, for real", { concurrency: 1 }, () => {
         await publishRetained({ url: "mqtt://127.0.0.1:11883", ...fleet }, retainedTopic, "kept through the upgrade");
         // The stand-in's mosquitto writes it to the volume on its next autosave (1 s); EMQX's disc copy is written at once.
         await new Promise((resolve) => setTimeout(resolve, 1500));
-        const probe = startProbe([11883, 11884, 11885], { username: "fleet", password: "fleet-password-1" });
+        const probe = startProbe([11883, 11884, 11885].map((port) => `mqtt://127.0.0.1:${port}`), fleet);
         const started = Date.now();
         await stack.setConfig("image", { value: "emqx/emqx:5.1.6" });
         const result = await up(stack);
@@ -126,31 +125,3 @@ describe("cluster stack, for real", { concurrency: 1 }, () => {
         assert.deepEqual(labelled(...owner), { containers: [], networks: [], volumes: [] });
     });
 });
-
-/** Polls every port every 100 ms for a CONNACK (bounded: 10 minutes), keeping the fewest that answered at once. */
-function startProbe(ports: number[], account: { username: string; password: string }) {
-    let running = true;
-    let minimum = ports.length;
-    let samples = 0;
-    const accepts = (port: number) =>
-        mqtt.connectAsync(`mqtt://127.0.0.1:${port}`, { ...account, reconnectPeriod: 0, connectTimeout: 500 }, false).then(
-            (client) => client.endAsync(true).then(() => 1),
-            () => 0,
-        );
-    const loop = (async () => {
-        const deadline = Date.now() + 600_000;
-        while (running && Date.now() < deadline) {
-            const up = (await Promise.all(ports.map(accepts))).reduce((a: number, b: number) => a + b, 0);
-            minimum = Math.min(minimum, up);
-            samples++;
-            await new Promise((resolve) => setTimeout(resolve, 100));
-        }
-    })();
-    return {
-        async stop() {
-            running = false;
-            await loop;
-            return { minimum, samples };
-        },
-    };
-}

@@ -106,3 +106,31 @@ export async function retainedMessage(dial: Dial, topic: string, timeoutMs = 500
         await client.endAsync(true);
     }
 }
+
+/** Connects to every URL every 100 ms (bounded: 10 minutes), keeping the fewest that accepted at once. */
+export function startProbe(urls: string[], account: { username?: string; password?: string } = {}) {
+    let running = true;
+    let minimum = urls.length;
+    let samples = 0;
+    const accepts = (target: string) =>
+        mqtt.connectAsync(target, { ...account, reconnectPeriod: 0, connectTimeout: 500 }, false).then(
+            (client) => client.endAsync(true).then(() => 1),
+            () => 0,
+        );
+    const loop = (async () => {
+        const deadline = Date.now() + 600_000;
+        while (running && Date.now() < deadline) {
+            const accepting = (await Promise.all(urls.map(accepts))).reduce((a: number, b: number) => a + b, 0);
+            minimum = Math.min(minimum, accepting);
+            samples++;
+            await new Promise((resolve) => setTimeout(resolve, 100));
+        }
+    })();
+    return {
+        async stop() {
+            running = false;
+            await loop;
+            return { minimum, samples };
+        },
+    };
+}
