@@ -38,7 +38,7 @@ const brokers = declareNodes(
         labels,
         requireMqttCredentials,
     },
-    (node) => (layout.length > 1 ? { ...nodeUrls(node), timeoutSeconds: settings.checkTimeoutSeconds } : undefined),
+    (node) => (layout.length > 1 ? { nodeName: node.nodeName, ...nodeUrls(node), timeoutSeconds: settings.checkTimeoutSeconds } : undefined),
     onEngine,
 );
 const broker = brokers[0];

@@ -130,7 +130,8 @@ export class SwarmNode extends pulumi.ComponentResource {
         const names = ["data", "log"].map((purpose) => `${args.volumePrefix}-${purpose}`);
         if (!args.host.dockerHost) return { names, resources: [] };
         const tls = args.dockerTls && args.host.dockerHost.startsWith("tcp://") ? { caMaterial: args.dockerTls.caCertificate, certMaterial: args.dockerTls.certificate, keyMaterial: pulumi.secret(args.dockerTls.key) } : {};
-        const provider = new docker.Provider(`${name}-host`, { host: args.host.dockerHost, ...tls }, { parent: this });
+        // Only a volume's own operations need this engine: a host that is down does not stop every `up`.
+        const provider = new docker.Provider(`${name}-host`, { host: args.host.dockerHost, disableDockerDaemonCheck: true, ...tls }, { parent: this });
         const resources = names.map(
             (volumeName, i) => new docker.Volume(`${name}-${i === 0 ? "data" : "log"}`, { name: volumeName, labels: args.labels }, { parent: this, provider, retainOnDelete: args.keepVolumesOnDestroy }),
         );

@@ -163,7 +163,7 @@ describe("MQTT waits behind a port that answers nothing, then answers", () => {
 describe("a cluster node between rolling steps", () => {
     it("a new node is not waited for: a first deploy starts every node together", async () => {
         const started = Date.now();
-        await nodeServesAgain({ mqttUrl: "mqtt://127.0.0.1:1", dashboardUrl: "http://127.0.0.1:1", timeoutSeconds: 30 }, undefined);
+        await nodeServesAgain({ nodeName: "emqx@node2.x", mqttUrl: "mqtt://127.0.0.1:1", dashboardUrl: "http://127.0.0.1:1", timeoutSeconds: 30 }, undefined);
         assert.ok(Date.now() - started < 50);
     });
 
@@ -173,12 +173,12 @@ describe("a cluster node between rolling steps", () => {
         const apiGate = await startSilentGate(Number(new URL(api.url).port));
         const mqttGate = await startSilentGate(broker.port);
         try {
-            const node = { mqttUrl: `mqtt://127.0.0.1:${mqttGate.port}`, dashboardUrl: `http://127.0.0.1:${apiGate.port}`, timeoutSeconds: 20 };
+            const node = { nodeName: "emqx@node2.x", mqttUrl: `mqtt://127.0.0.1:${mqttGate.port}`, dashboardUrl: `http://127.0.0.1:${apiGate.port}`, timeoutSeconds: 20 };
             const open = async () => (mqttGate.open(), openAfter(apiGate, silentMs));
             const lag = await lagAfterOpening(() => nodeServesAgain(node, node), open);
             assert.ok(lag >= 0 && lag < promptMs, `lag ${lag} ms`);
             assert.ok(apiGate.held() >= 3);
-            await assert.rejects(nodeServesAgain({ ...node, dashboardUrl: api.url, mqttUrl: "mqtt://127.0.0.1:1", timeoutSeconds: 1 }, node), /^Error: 127\.0\.0\.1:1 gave no CONNACK within 1 s, last error ECONNREFUSED$/);
+            await assert.rejects(nodeServesAgain({ ...node, dashboardUrl: api.url, mqttUrl: "mqtt://127.0.0.1:1", timeoutSeconds: 1 }, node), /^Error: emqx@node2\.x does not serve again: 127\.0\.0\.1:1 gave no CONNACK within 1 s, last error ECONNREFUSED$/);
         } finally {
             await Promise.all([apiGate.stop(), mqttGate.stop(), api.stop(), broker.stop()]);
         }

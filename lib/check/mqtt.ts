@@ -287,10 +287,14 @@ export async function checkMqtt(options: MqttCheckOptions): Promise<MqttCheckRes
 /** What one CONNECT got: a CONNACK that accepted it, or the refusing CONNACK's code. */
 type Connack = { accepted: true } | { accepted: false; code: number };
 
+/** How a CONNECT that got no CONNACK in time failed: stuck after the TCP connection, or before it. */
+function connectTimedOut(transportOpen: boolean): AttemptFailure {
+    return transportOpen ? { kind: "no-connack", detail: "no CONNACK" } : { kind: "connect", detail: "timed out" };
+}
+
 /** One CONNECT without a round trip: resolves with the CONNACK's verdict, rejects with what stood in the way. */
 function connackAttempt(url: string, options: mqtt.IClientOptions, signal: AbortSignal): Promise<Connack> {
-    const timedOut = (transportOpen: boolean): AttemptFailure => (transportOpen ? { kind: "no-connack", detail: "no CONNACK" } : { kind: "connect", detail: "timed out" });
-    return oneAttempt<Connack>(url, options, signal, timedOut, (_client, finish) => finish({ value: { accepted: true } })).catch((failure: AttemptFailure) => {
+    return oneAttempt<Connack>(url, options, signal, connectTimedOut, (_client, finish) => finish({ value: { accepted: true } })).catch((failure: AttemptFailure) => {
         const code = Number(/code (\d+)\)$/.exec(failure.detail)?.[1]);
         if (failure.kind === "refused") return { accepted: false, code };
         throw failure;
@@ -337,9 +341,8 @@ export async function waitUntilListening(url: string, timeoutMs: number): Promis
 /** A connected client of the broker at `url`, for a caller that ends it; retries what a booting broker heals until `deadline`. */
 export function connectClient(url: string, options: Pick<MqttCheckOptions, "username" | "password" | "protocolVersion">, deadline: number): Promise<mqtt.MqttClient> {
     const clientId = `emqx-check-${randomBytes(6).toString("hex")}`;
-    const timedOut = (transportOpen: boolean): AttemptFailure => (transportOpen ? { kind: "no-connack", detail: "no CONNACK" } : { kind: "connect", detail: "timed out" });
     return retryWithin(
-        (signal, n) => oneAttempt<mqtt.MqttClient>(url, clientOptions(options, `${clientId}-${n}`), signal, timedOut, (client, finish) => finish({ value: client, keepClient: true })),
+        (signal, n) => oneAttempt<mqtt.MqttClient>(url, clientOptions(options, `${clientId}-${n}`), signal, connectTimedOut, (client, finish) => finish({ value: client, keepClient: true })),
         // A client that connects after another attempt won is ended at once.
         { deadline, attemptMs: maxAttemptMs, release: closeQuietly },
     ).catch((failure: AttemptFailure) => {

@@ -5,8 +5,10 @@
 import { emqxApi, waitUntilRunning } from "../emqx/api";
 import { waitUntilListening } from "./mqtt";
 
-/** Where a node serves, and how long to wait for it. */
+/** Which node, where it serves, and how long to wait for it. */
 export interface NodeEndpoints {
+    /** Its EMQX node name, which a failure names. */
+    nodeName: string;
     mqttUrl: string;
     dashboardUrl: string;
     timeoutSeconds: number;
@@ -15,12 +17,16 @@ export interface NodeEndpoints {
 /**
  * Resolves once a changed node serves again; at once for a new node (`previous` undefined): a
  * first deploy starts every node together and the post-deploy check proves them all, while a change
- * rolls one node at a time. Throws one line naming what did not answer by the deadline.
+ * rolls one node at a time. Throws one line naming the node and what did not answer by the deadline.
  */
 export async function nodeServesAgain(node: NodeEndpoints, previous: NodeEndpoints | undefined): Promise<void> {
     if (previous === undefined) return;
     const timeoutMs = node.timeoutSeconds * 1000;
     const deadline = Date.now() + timeoutMs;
-    await waitUntilRunning(emqxApi(node.dashboardUrl, deadline), timeoutMs);
-    await waitUntilListening(node.mqttUrl, Math.max(0, deadline - Date.now()));
+    try {
+        await waitUntilRunning(emqxApi(node.dashboardUrl, deadline), timeoutMs);
+        await waitUntilListening(node.mqttUrl, Math.max(0, deadline - Date.now()));
+    } catch (err) {
+        throw new Error(`${node.nodeName} does not serve again: ${(err as Error).message}`);
+    }
 }

@@ -58,7 +58,7 @@ export function npmDeploy(project: Project, args: string[]): Promise<{ code: num
 }
 
 /** `up` that collects the engine's lines; rejects with the command's own error text. */
-export async function up(stack: Stack, options: { refresh?: boolean; replace?: string[] } = {}): Promise<UpResult & { output: string; ms: number }> {
+export async function up(stack: Stack, options: { refresh?: boolean } = {}): Promise<UpResult & { output: string; ms: number }> {
     let output = "";
     const started = Date.now();
     const result = await stack.up({ ...options, onOutput: (line) => (output += line) });
@@ -66,9 +66,9 @@ export async function up(stack: Stack, options: { refresh?: boolean; replace?: s
 }
 
 /** The one error line of a failed `up`, from the CLI's output. */
-export async function failedUp(stack: Stack, options: { replace?: string[] } = {}): Promise<string> {
+export async function failedUp(stack: Stack): Promise<string> {
     try {
-        await stack.up(options);
+        await stack.up({});
     } catch (err) {
         return String((err as Error).message);
     }
