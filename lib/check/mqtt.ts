@@ -7,7 +7,7 @@
 import { randomBytes } from "node:crypto";
 import * as net from "node:net";
 import mqtt from "mqtt";
-import { final, retryWithin } from "../retryWithin";
+import { defaultAttemptMs, final, retryWithin } from "../retryWithin";
 
 /** What to check and how long to wait. */
 export interface MqttCheckOptions {
@@ -97,9 +97,6 @@ const refusedReasons: Record<number, string> = {
 };
 const tlsCodes = /^(ERR_TLS_|ERR_SSL_|DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT_IN_CHAIN|UNABLE_TO_|CERT_|HOSTNAME_MISMATCH)/;
 
-/** The longest one attempt may take: a connection that a port accepts but nobody answers is given up after it. */
-const maxAttemptMs = 3000;
-
 interface AttemptFailure {
     kind: FailureKind;
     /** Set when another attempt cannot mend it (a refused login, a bad certificate): the check ends at once. */
@@ -165,7 +162,7 @@ function clientOptions(options: Pick<MqttCheckOptions, "username" | "password" |
         servername: options.servername,
         rejectUnauthorized: !options.insecure,
         reconnectPeriod: 0,
-        connectTimeout: maxAttemptMs + 1000,
+        connectTimeout: defaultAttemptMs + 1000,
         clean: true,
         keepalive: 30,
         // MQTT.js otherwise pre-builds 65,536 two-byte buffers on the first write: 40 ms of a one-shot check.
@@ -266,7 +263,6 @@ export async function checkMqtt(options: MqttCheckOptions): Promise<MqttCheckRes
             (signal, n) => roundTripAttempt(options, signal, topic, `${clientId}-${n}`).then((ms) => ({ roundTripMs: ms, attempt: n })),
             {
                 deadline: Date.now() + timeoutMs,
-                attemptMs: maxAttemptMs,
                 // Only a broker that is not ready yet is worth a line, and then at most one a second.
                 onRetry: (failure, n) => {
                     failed++;
@@ -317,7 +313,7 @@ export async function checkAnonymousRefused(options: Pick<MqttCheckOptions, "url
             const connack = await connackAttempt(options.url, anonymous(options, "check-anonymous"), signal);
             if (connack.accepted) throw final(new Error(`an anonymous client was let in at ${options.url}; the broker does not require credentials`));
         },
-        { deadline: Date.now() + timeoutMs, attemptMs: maxAttemptMs },
+        { deadline: Date.now() + timeoutMs },
     ).catch((failure: Error | AttemptFailure) => {
         if (!isAttemptFailure(failure)) throw failure;
         if (failure.kind === "no-connack" || failure.detail === "timed out") throw new Error(`an anonymous client got no answer from ${where} within ${seconds(timeoutMs)}`);
@@ -331,7 +327,7 @@ export async function checkAnonymousRefused(options: Pick<MqttCheckOptions, "url
  * last error at the deadline.
  */
 export async function waitUntilListening(url: string, timeoutMs: number): Promise<void> {
-    await retryWithin((signal) => connackAttempt(url, anonymous({}, "ready"), signal), { deadline: Date.now() + timeoutMs, attemptMs: maxAttemptMs }).catch(
+    await retryWithin((signal) => connackAttempt(url, anonymous({}, "ready"), signal), { deadline: Date.now() + timeoutMs }).catch(
         (failure: AttemptFailure) => {
             throw new Error(`${hostPort(url)} gave no CONNACK within ${seconds(timeoutMs)}, last error ${failure.detail}`);
         },
@@ -344,7 +340,7 @@ export function connectClient(url: string, options: Pick<MqttCheckOptions, "user
     return retryWithin(
         (signal, n) => oneAttempt<mqtt.MqttClient>(url, clientOptions(options, `${clientId}-${n}`), signal, connectTimedOut, (client, finish) => finish({ value: client, keepClient: true })),
         // A client that connects after another attempt won is ended at once.
-        { deadline, attemptMs: maxAttemptMs, release: closeQuietly },
+        { deadline, release: closeQuietly },
     ).catch((failure: AttemptFailure) => {
         throw new Error(`could not connect to ${hostPort(url)}: ${failure.detail}`);
     });
