@@ -50,7 +50,7 @@ export function declareNodes(
         };
         nodes.push(
             settings.engine === "swarm"
-                ? new SwarmNode(node.resourceName, { ...args, host: settings.swarmHosts[node.index - 1], dockerHost: settings.dockerHost, dockerTls: settings.dockerTls, timeoutSeconds: settings.checkTimeoutSeconds }, opts)
+                ? new SwarmNode(node.resourceName, { ...args, host: settings.swarmHosts[node.index - 1], dockerHost: settings.dockerHost, dockerTls: settings.dockerTls }, opts)
                 : new Broker(node.resourceName, { ...args, nofileLimit: settings.nofileLimit, noNewPrivileges: settings.noNewPrivileges, dockerHost: settings.dockerHost }, opts),
         );
     }

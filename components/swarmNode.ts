@@ -5,6 +5,7 @@ import type { DockerTls, SwarmHost } from "../lib/config/engine";
 import { emqxHealthcheck, tlsFilePaths } from "../lib/docker/containerSpec";
 import { hostModePorts, imageCommand, restartCondition, startCommand } from "../lib/swarm/service";
 import { type EmqxNodeArgs, emqxEnvironment, firstBootPassword, nodeReadiness, rollingOrder } from "./emqxNode";
+import { HostVolumes } from "./hostVolumes";
 
 /** Inputs of one EMQX node as a Swarm service. */
 export interface SwarmNodeArgs extends EmqxNodeArgs {
@@ -14,9 +15,14 @@ export interface SwarmNodeArgs extends EmqxNodeArgs {
     dockerHost: string;
     /** TLS material for tcp:// engines (the manager's, and a host's for its volumes). */
     dockerTls: DockerTls | undefined;
-    /** How long Swarm may take to run a new or changed task, in seconds. */
-    timeoutSeconds: number;
 }
+
+/**
+ * How long the provider waits for Swarm to run a new or changed task (healthy, once its health
+ * check passes). A constant, not emqx:checkTimeoutSeconds: a setting of the check must not
+ * update every service.
+ */
+const convergeTimeout = "3m";
 
 const base64 = (text: string) => Buffer.from(text, "utf8").toString("base64");
 const emqxUid = "1000";
@@ -56,7 +62,7 @@ export class SwarmNode extends pulumi.ComponentResource {
         const tls = args.tls && tlsFiles ? this.tlsFiles(name, args, { ...args.tls, files: tlsFiles }) : { secrets: [], configs: [] };
         const volumes = this.volumes(name, args);
         const alias = args.nodeName.split("@")[1];
-        const command = image.name.apply((reference) => startCommand(secretEnv.map((line) => line.name), imageCommand(reference, args.dockerHost, args.dockerTls)));
+        const command = image.name.apply((reference) => startCommand(secretEnv.map((line) => line.name), imageCommand(reference, { dockerHost: args.dockerHost, tls: args.dockerTls })));
         this.service = new docker.Service(
             name,
             {
@@ -85,7 +91,7 @@ export class SwarmNode extends pulumi.ComponentResource {
                 endpointSpec: { mode: "dnsrr", ports: hostModePorts(args.ports) },
                 updateConfig: { parallelism: 1, order: "stop-first", failureAction: "rollback" },
                 rollbackConfig: { parallelism: 1, order: "stop-first" },
-                convergeConfig: { delay: "1s", timeout: `${args.timeoutSeconds}s` },
+                convergeConfig: { delay: "1s", timeout: convergeTimeout },
                 labels: args.labels,
             },
             // The fixed name and the host ports cannot be held by two services at once.
@@ -126,15 +132,13 @@ export class SwarmNode extends pulumi.ComponentResource {
      * themselves made there (kept on destroy as the stack says); otherwise Swarm makes them on the
      * host when the task first starts, and they outlive the stack.
      */
-    private volumes(name: string, args: SwarmNodeArgs): { names: string[]; resources: docker.Volume[] } {
+    private volumes(name: string, args: SwarmNodeArgs): { names: string[]; resources: HostVolumes[] } {
         const names = ["data", "log"].map((purpose) => `${args.volumePrefix}-${purpose}`);
         if (!args.host.dockerHost) return { names, resources: [] };
-        const tls = args.dockerTls && args.host.dockerHost.startsWith("tcp://") ? { caMaterial: args.dockerTls.caCertificate, certMaterial: args.dockerTls.certificate, keyMaterial: pulumi.secret(args.dockerTls.key) } : {};
-        // Only a volume's own operations need this engine: a host that is down does not stop every `up`.
-        const provider = new docker.Provider(`${name}-host`, { host: args.host.dockerHost, disableDockerDaemonCheck: true, ...tls }, { parent: this });
-        const resources = names.map(
-            (volumeName, i) => new docker.Volume(`${name}-${i === 0 ? "data" : "log"}`, { name: volumeName, labels: args.labels }, { parent: this, provider, retainOnDelete: args.keepVolumesOnDestroy }),
-        );
-        return { names, resources };
+        // The key travels inside `tls`, so all of it is a secret.
+        const tls = args.dockerTls && pulumi.secret(args.dockerTls);
+        const labels = Object.fromEntries(args.labels.map((l) => [l.label, l.value]));
+        const volumes = new HostVolumes(`${name}-volumes`, { dockerHost: args.host.dockerHost, tls, names, labels }, { parent: this, retainOnDelete: args.keepVolumesOnDestroy });
+        return { names, resources: [volumes] };
     }
 }

@@ -514,7 +514,7 @@ describe("swarm stack: three services on three hosts", async () => {
 
     it("rolls stop-first with rollback, Swarm waiting for the task, and the stack for each node to serve before the next", async () => {
         assert.deepEqual(services()[0].inputs.updateConfig, { parallelism: 1, order: "stop-first", failureAction: "rollback" });
-        assert.deepEqual(services()[0].inputs.convergeConfig, { delay: "1s", timeout: "120s" });
+        assert.deepEqual(services()[0].inputs.convergeConfig, { delay: "1s", timeout: "3m" });
         const deployed = await runProgram("swarm", { dashboardPassword: { secret: secrets.dashboardPassword }, nodeCookie: { secret: secrets.nodeCookie }, mqttUsers: { secret: JSON.stringify([{ username: "sensor", password: secrets.sensorPassword }]) }, mqttAcl: JSON.stringify([sensorOwnTopics]) }, { deployedBefore: true });
         const second = deployed.resources.find((r) => r.type === "docker:index/service:Service" && r.inputs.name === "emqx_2")!;
         assert.ok(second.dependsOn.includes(`${stash}::emqx-ready`), second.dependsOn.join(", "));

@@ -3,12 +3,8 @@
  * task's own command (a service spec is readable through the API, so no secret goes into its
  * `env`), its ports published on its own host, its restart policy. Plain TypeScript, no Pulumi.
  */
-import { execFileSync } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import * as path from "node:path";
-import type { DockerTls } from "../config/engine";
 import type { PortBinding } from "../config/types";
+import { type CliEngine, dockerCli } from "../docker/cli";
 
 /**
  * The task's command: a shell that exports each secret variable from its file, /run/secrets/<VARIABLE>,
@@ -30,25 +26,16 @@ export function hostModePorts(ports: PortBinding[]) {
 }
 
 /**
- * The image's entrypoint and command, as the engine at `dockerHost` (a Swarm manager; "" for the
- * local default) has them, read with the docker CLI, which reaches unix://, tcp:// (with `tls`) and
- * ssh:// engines alike. Throws one line naming the image when the engine does not have it.
+ * The image's entrypoint and command, as the engine at `engine.dockerHost` (a Swarm manager; ""
+ * for the local default) has them. Throws one line naming the image when the engine does not have it.
  */
-export function imageCommand(image: string, dockerHost: string, tls: DockerTls | undefined): string[] {
-    const certs = tls && mkdtempSync(path.join(tmpdir(), "emqx-docker-tls-"));
+export function imageCommand(image: string, engine: CliEngine): string[] {
+    let config: string;
     try {
-        const flags = dockerHost ? ["--host", dockerHost] : [];
-        if (certs && tls) {
-            for (const [file, pem] of [["ca.pem", tls.caCertificate], ["cert.pem", tls.certificate], ["key.pem", tls.key]]) writeFileSync(path.join(certs, file), pem, { mode: 0o600 });
-            flags.push("--tlsverify", "--tlscacert", path.join(certs, "ca.pem"), "--tlscert", path.join(certs, "cert.pem"), "--tlskey", path.join(certs, "key.pem"));
-        }
-        const config = execFileSync("docker", [...flags, "image", "inspect", "--format", "{{json .Config}}", image], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], timeout: 30_000 });
-        const { Entrypoint, Cmd } = JSON.parse(config) as { Entrypoint: string[] | null; Cmd: string[] | null };
-        return [...(Entrypoint ?? []), ...(Cmd ?? [])];
+        config = dockerCli(engine, ["image", "inspect", "--format", "{{json .Config}}", image]);
     } catch (err) {
-        const said = ((err as { stderr?: string }).stderr ?? (err as Error).message).trim().split("\n")[0];
-        throw new Error(`cannot read the entrypoint of ${image} on ${dockerHost || "the local Docker engine"}: ${said}`);
-    } finally {
-        if (certs) rmSync(certs, { recursive: true, force: true });
+        throw new Error(`cannot read the entrypoint of ${image}: ${(err as Error).message}`);
     }
+    const { Entrypoint, Cmd } = JSON.parse(config) as { Entrypoint: string[] | null; Cmd: string[] | null };
+    return [...(Entrypoint ?? []), ...(Cmd ?? [])];
 }

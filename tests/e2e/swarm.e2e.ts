@@ -133,7 +133,8 @@ describe("swarm stack on three hosts, for real", { concurrency: 1, skip: missing
         assert.match(failure ?? message, /before hook "emqx-node2-ready" failed: emqx@swarm2\.ai4e\.internal does not serve again: /);
         await lab.startHost(2);
         const back = Date.now();
-        await stack.setConfig("checkTimeoutSeconds", { value: "90" });
+        // Another wait again, so every node's readiness and the check run once more, with the host back.
+        await stack.setConfig("checkTimeoutSeconds", { value: "60" });
         const healed = await up(stack);
         timings.heal = Date.now() - back;
         assert.match(healed.output, /3 nodes running, messages cross/);
