@@ -10,9 +10,7 @@
 import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
-import { checkCluster } from "../lib/check/cluster";
-import { checkDashboard } from "../lib/check/dashboard";
-import { readMetrics } from "../lib/check/metrics";
+import type { HeadlineMetrics } from "../lib/check/metrics";
 import { checkMqtt, isMqttCheckError } from "../lib/check/mqtt";
 
 const usage =
@@ -101,16 +99,20 @@ async function main(): Promise<void> {
             if (!dashboard) fail(`${flag} needs the stack's dashboardUrl output; run it without --url`, 2, url);
             if (dashboardPassword === undefined) fail(`${flag} needs the administrator's password in EMQX_DASHBOARD_PASSWORD`, 2, url);
             const login = { url: dashboard, username: fromStack("dashboardUsername") ?? "admin", password: dashboardPassword, containerName: fromStack("containerName") ?? "the container" };
+            // Loaded only when asked for: the plain check's start-up is what a user waits for most often.
+            const { checkDashboard } = await import("../lib/check/dashboard");
             const token = await checkDashboard({ ...login, timeoutMs: timeout * 1000 }).catch((err: Error) => fail(`${dashboard} failed: ${err.message}`, 1, url));
             if (values.cluster) {
                 const nodes = (outputs.clusterNodes as { nodeName: string; mqttUrl: string }[] | undefined) ?? [];
+                const { checkCluster } = await import("../lib/check/cluster");
                 cluster = await checkCluster({ dashboardUrl: dashboard, token, nodes, username, password, timeoutMs: timeout * 1000 }).catch((err: Error) => fail(`cluster check failed: ${err.message}`, 1, url));
             }
         }
-        let metrics: Awaited<ReturnType<typeof readMetrics>> | undefined;
+        let metrics: HeadlineMetrics | undefined;
         if (values.metrics) {
             const metricsUrl = fromStack("metricsUrl");
             if (!metricsUrl) fail("--metrics needs the stack's metricsUrl output; run it without --url", 2, url);
+            const { readMetrics } = await import("../lib/check/metrics");
             metrics = await readMetrics(metricsUrl, Date.now() + timeout * 1000).catch((err: Error) => fail(`metrics: ${err.message}`, 1, url));
         }
         const figures = metrics && `; ${metrics.connections} connections, ${metrics.messagesReceived} messages received, ${metrics.messagesSent} sent`;
