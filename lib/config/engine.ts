@@ -82,9 +82,8 @@ function parseSwarmHosts(r: ConfigReader): { hosts: SwarmHost[]; given: number }
 /**
  * `engine` (docker or swarm), `dockerHost` with `dockerCaCertificate`, `dockerCertificate` and
  * `dockerKey` (secret) for tcp://, and on Swarm `swarmHosts`, none twice unless `swarmSharedHosts`
- * (validateNodes holds their number to `nodes`). Swarm publishes ports on every interface of a host,
- * so bind addresses other than 0.0.0.0 are refused there, and a node name must name a host (tasks
- * get no fixed IP).
+ * (validateNodes holds their number to `nodes`; validatePorts and validateCheckHost hold the
+ * addresses to what Swarm can do). A node name must name a host there: tasks get no fixed IP.
  */
 export function validateEngine(r: ConfigReader, nodeName: string): EngineSettings & { swarmHostsGiven: number } {
     const engine = r.oneOf("engine", engines);
@@ -109,11 +108,6 @@ export function validateEngine(r: ConfigReader, nodeName: string): EngineSetting
             }
             seen.add(host.constraint);
         });
-        for (const key of ["bindAddress", "dashboardBindAddress"]) {
-            const value = r.source.get(key);
-            if (value !== undefined && value !== "0.0.0.0") r.fail(key, `is ${value}, but Swarm publishes a port on every interface of its host; set it to 0.0.0.0 (and firewall what must stay private)`);
-        }
-        if (r.source.get("checkHost")) r.fail("checkHost", "names one host, but on Swarm each node is dialled at its emqx:swarmHosts address; leave it empty");
         if (parseIpv4(nodeName.split("@")[1] ?? "") !== undefined) r.fail("nodeName", `is "${nodeName}"; on Swarm a task gets no fixed IP, so name the host, e.g. emqx@broker.ai4e.internal`);
     } else if (swarmHosts.length > 0) {
         r.fail("swarmHosts", 'is set, but emqx:engine is "docker"; set engine swarm, or remove swarmHosts');

@@ -88,11 +88,11 @@ export function parseSettings(source: ConfigSource, namespace: string, now = new
     const { swarmHostsGiven, ...engine } = validateEngine(r, nodeName);
     const swarm = engine.engine === "swarm" ? { hosts: swarmHostsGiven, shared: engine.swarmSharedHosts } : undefined;
     const { subnet, containerIp } = validateAddressing(r, swarm !== undefined);
-    const ports = validatePorts(r);
+    const ports = validatePorts(r, swarm !== undefined);
     const containerName = r.name("containerName");
     const nodes = validateNodes(r, { subnet, containerIp, nodeName, containerName, ports }, swarm);
     const limits = validateLimits(r);
-    const checkHost = validateCheckHost(r);
+    const checkHost = validateCheckHost(r, swarm !== undefined);
     // An unreadable value counts as dev's leniency, so its one problem is not joined by others.
     const allowInsecureDefaults = r.boolean("allowInsecureDefaults", true);
     const strict = !allowInsecureDefaults;
@@ -102,7 +102,8 @@ export function parseSettings(source: ConfigSource, namespace: string, now = new
     const { accountNames, ...access } = validateMqttAccess(r, strict);
     const warnings: string[] = [];
     const tls = validateTls(r, strict, now, warnings);
-    if (engine.engine === "swarm" && (limits.nofileLimit > 0 || r.boolean("noNewPrivileges"))) {
+    const noNewPrivileges = r.boolean("noNewPrivileges");
+    if (swarm && (limits.nofileLimit > 0 || noNewPrivileges)) {
         warnings.push("on Swarm, emqx:nofileLimit and emqx:noNewPrivileges are not applied: a service cannot ask for them; set default-ulimits and no-new-privileges in each host's daemon.json");
     }
     const authorization = validateAuthorization(r, strict, { usernames: access.mqttUsers.map((u) => u.username), named: accountNames });
@@ -119,7 +120,7 @@ export function parseSettings(source: ConfigSource, namespace: string, now = new
         ports,
         logLevel: r.oneOf("logLevel", logLevels),
         ...limits,
-        noNewPrivileges: r.boolean("noNewPrivileges"),
+        noNewPrivileges,
         keepVolumesOnDestroy: r.boolean("keepVolumesOnDestroy"),
         allowInsecureDefaults,
         dashboardUsername,

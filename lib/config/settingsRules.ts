@@ -63,10 +63,17 @@ export function validateNodeName(r: ConfigReader): string {
     return nodeName;
 }
 
-/** The five listeners' host ports (each its own, 1–65535) on `bindAddress`, the dashboard's on `dashboardBindAddress`. */
-export function validatePorts(r: ConfigReader): PortBinding[] {
+/**
+ * The five listeners' host ports (each its own, 1–65535) on `bindAddress`, the dashboard's on
+ * `dashboardBindAddress`. Swarm publishes a port on every interface of its host, so there both
+ * must be 0.0.0.0.
+ */
+export function validatePorts(r: ConfigReader, swarm: boolean): PortBinding[] {
     const bindAddress = r.ipv4("bindAddress");
     const dashboardBindAddress = r.ipv4("dashboardBindAddress");
+    for (const [key, value] of [["bindAddress", bindAddress], ["dashboardBindAddress", dashboardBindAddress]]) {
+        if (swarm && value !== "" && value !== "0.0.0.0") r.fail(key, `is ${value}, but Swarm publishes a port on every interface of its host; set it to 0.0.0.0 (and firewall what must stay private)`);
+    }
     const ports: PortBinding[] = [];
     for (const listener of listeners) {
         const hostPort = r.integer(listener.key, 1, 65535);
@@ -93,11 +100,13 @@ export function validateLimits(r: ConfigReader): { memoryMb: number; nofileLimit
     return { memoryMb, nofileLimit, logMaxSize, logMaxFiles: r.integer("logMaxFiles", 1, 100) };
 }
 
-/** `checkHost`: "" or a host name or IP address. */
-export function validateCheckHost(r: ConfigReader): string {
+/** `checkHost`: "" or a host name or IP address; on Swarm, where each node is dialled at its own host, "". */
+export function validateCheckHost(r: ConfigReader, swarm: boolean): string {
     const checkHost = r.text("checkHost");
     if (r.has("checkHost") && checkHost !== "" && !hostname.test(checkHost) && checkHost !== "::1") {
         r.fail("checkHost", `is "${checkHost}"; expected a host name or IP address, or "" to derive it from emqx:bindAddress`);
+    } else if (swarm && checkHost !== "") {
+        r.fail("checkHost", "names one host, but on Swarm each node is dialled at its emqx:swarmHosts address; leave it empty");
     }
     return checkHost;
 }
