@@ -76,7 +76,7 @@ export class SwarmNode extends pulumi.ComponentResource {
                         configs: tls.configs,
                         mounts: volumes.names.map((source, i) => ({ type: "volume", source, target: i === 0 ? "/opt/emqx/data" : "/opt/emqx/log" })),
                         hostname: alias,
-                        healthcheck: { tests: emqxHealthcheck.tests, interval: emqxHealthcheck.interval, timeout: emqxHealthcheck.timeout, retries: emqxHealthcheck.retries },
+                        healthcheck: emqxHealthcheck,
                         labels: args.labels,
                     },
                     placement: { constraints: [args.host.constraint] },
