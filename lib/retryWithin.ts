@@ -41,72 +41,64 @@ const defaultHedgeMs = 250;
 const defaultPauseMs = 100;
 /** Whatever the timings, no wait starts more attempts than this. */
 const maxAttempts = 100_000;
+/** How long attempts cut short by the deadline have to say what they were stuck on. */
+const settleMs = 100;
 
 /**
  * Resolves with the first attempt that succeeds; rejects with a `final` failure at once, or at the
- * deadline with the last failure (one cut short by the deadline only when nothing came before it).
- * `attempt` must settle promptly once its signal aborts, and release what it holds.
+ * deadline with the last failure (or, when none came, with what an attempt the deadline cut short
+ * says). `attempt` must settle promptly once its signal aborts, and release what it holds.
  */
 export function retryWithin<T>(attempt: (signal: AbortSignal, n: number) => Promise<T>, options: RetryOptions<T>): Promise<T> {
-    const attemptMs = options.attemptMs ?? defaultAttemptMs;
-    const hedgeMs = options.hedgeMs ?? defaultHedgeMs;
-    const pauseMs = options.pauseMs ?? defaultPauseMs;
+    const { deadline, attemptMs = defaultAttemptMs, hedgeMs = defaultHedgeMs, pauseMs = defaultPauseMs } = options;
     return new Promise<T>((resolve, reject) => {
         const running = new Set<AbortController>();
         let attempts = 0;
         let lastStart = 0;
         let lastFailure: unknown = undefined;
-        let cutFailure: unknown = undefined;
-        let cutPending = 0;
+        let expired = false;
         let done = false;
         let next: NodeJS.Timeout | undefined = undefined;
-        let deadlineTimer: NodeJS.Timeout | undefined = undefined;
+        let timer: NodeJS.Timeout | undefined = undefined;
         // Every closure below uses only what is declared above it: Pulumi's function serializer (a
         // dynamic provider captures this code) cannot follow a name used before its declaration.
         let start: () => void = () => undefined;
 
-        const stopAll = (reason: AbortReason) => {
-            for (const controller of running) controller.abort(reason);
-            running.clear();
-        };
-        const end = (settle: () => void) => {
+        const abortAll = (reason: AbortReason) => running.forEach((controller) => controller.abort(reason));
+        const finish = (settle: () => void) => {
             if (done) return;
             done = true;
             clearTimeout(next);
-            clearTimeout(deadlineTimer);
-            stopAll("done");
+            clearTimeout(timer);
+            abortAll("done");
             settle();
         };
+        const fail = (err: unknown) => finish(() => reject(err ?? new Error("no attempt finished before the deadline")));
         const schedule = () => {
             clearTimeout(next);
-            if (done || attempts >= maxAttempts) return;
-            const wait = running.size === 0 ? pauseMs : lastStart + hedgeMs - Date.now();
-            next = setTimeout(start, Math.max(0, Math.min(wait, options.deadline - Date.now())));
+            if (done || expired || attempts >= maxAttempts) return;
+            next = setTimeout(start, Math.max(0, running.size === 0 ? pauseMs : lastStart + hedgeMs - Date.now()));
         };
-        const giveUp = () => end(() => reject(lastFailure ?? cutFailure ?? new Error("no attempt finished before the deadline")));
         start = () => {
-            if (done || Date.now() >= options.deadline) return;
             const n = ++attempts;
             lastStart = Date.now();
             const controller = new AbortController();
             running.add(controller);
-            const cap = setTimeout(() => controller.abort("attempt-timeout" satisfies AbortReason), Math.min(attemptMs, options.deadline - Date.now()));
+            // An attempt that would outlast the deadline is left to it, so it is never counted as timed out on its own.
+            const cap = lastStart + attemptMs < deadline ? setTimeout(() => controller.abort("attempt-timeout" satisfies AbortReason), attemptMs) : undefined;
             attempt(controller.signal, n).then(
                 (value) => {
                     clearTimeout(cap);
+                    running.delete(controller);
                     if (done) options.release?.(value);
-                    else end(() => resolve(value));
+                    else finish(() => resolve(value));
                 },
                 (err: unknown) => {
                     clearTimeout(cap);
                     running.delete(controller);
-                    if (controller.signal.reason === "deadline") {
-                        cutFailure ??= err;
-                        if (--cutPending === 0) giveUp();
-                        return;
-                    }
                     if (done) return;
-                    if (isFinal(err)) return end(() => reject(err));
+                    // Past the deadline, the first attempt to settle says what the wait was stuck on.
+                    if (expired || isFinal(err)) return fail(err);
                     lastFailure = err;
                     options.onRetry?.(err, n);
                     schedule();
@@ -114,13 +106,13 @@ export function retryWithin<T>(attempt: (signal: AbortSignal, n: number) => Prom
             );
             schedule();
         };
-        deadlineTimer = setTimeout(() => {
-            // The attempts cut short settle promptly once aborted; the failure to report is known when they have.
-            cutPending = running.size;
-            stopAll("deadline");
-            if (cutPending === 0) giveUp();
-            else deadlineTimer = setTimeout(giveUp, 100);
-        }, Math.max(0, options.deadline - Date.now()));
+        timer = setTimeout(() => {
+            expired = true;
+            clearTimeout(next);
+            abortAll("deadline");
+            if (lastFailure !== undefined || running.size === 0) return fail(lastFailure);
+            timer = setTimeout(() => fail(undefined), settleMs);
+        }, Math.max(0, deadline - Date.now()));
         start();
     });
 }
