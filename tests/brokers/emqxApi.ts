@@ -24,8 +24,12 @@ export interface FakeEmqxApi {
     acl: { users: Map<string, AclEntry[]>; clients: Map<string, AclEntry[]>; all: AclEntry[] };
     /** The administrator's password as it stands. */
     adminPassword(): string;
+    /** From now on, `GET /api/v5/nodes` lists these: node name to node_status. */
+    setNodes(nodes: Record<string, string>): void;
     /** From now on, answer the requests `silence` matched; those that came before stay unanswered. */
     speak(): void;
+    /** How many requests `silence` held were still open (not given up) when the first such request after `speak()` came. */
+    heldAtFirstAnswer(): number | undefined;
     stop(): Promise<void>;
 }
 
@@ -66,12 +70,23 @@ export async function startFakeEmqxApi(admin: { username: string; password: stri
     const startingFor = options.startingFor ?? 0;
     let statusCalls = 0;
     let adminPassword = admin.password;
+    let nodes = options.nodes ?? {};
     let tokenNumber = 0;
-    let token = "";
-    let silence = options.silence;
+    // Like EMQX, every token issued stays valid until a password change revokes them all.
+    const tokens = new Set<string>();
+    let silent = true;
+    const held = new Set<http.IncomingMessage>();
+    let heldAtFirstAnswer: number | undefined = undefined;
     const server = http.createServer((req, res) => {
         requests.push(`${req.method} ${req.url}`);
-        if (silence?.test(`${req.method} ${req.url}`)) return;
+        if (options.silence?.test(`${req.method} ${req.url}`)) {
+            if (silent) {
+                held.add(req);
+                res.on("close", () => held.delete(req));
+                return;
+            }
+            heldAtFirstAnswer ??= held.size;
+        }
         let body = "";
         req.on("data", (chunk) => (body += chunk));
         req.on("end", () => {
@@ -85,7 +100,8 @@ export async function startFakeEmqxApi(admin: { username: string; password: stri
             if (req.method === "POST" && req.url === "/api/v5/login") {
                 const login = JSON.parse(body || "{}");
                 const ok = login.username === admin.username && login.password === adminPassword;
-                if (ok) token = `t0k3n-${++tokenNumber}`;
+                const token = ok ? `t0k3n-${++tokenNumber}` : "";
+                if (ok) tokens.add(token);
                 res.writeHead(ok ? 200 : 401, { "content-type": "application/json" });
                 res.end(JSON.stringify(ok ? { token, version: "5.1.4", license: { edition: "opensource" } } : { code: "BAD_USERNAME_OR_PWD", message: "Auth failed" }));
                 return;
@@ -94,13 +110,20 @@ export async function startFakeEmqxApi(admin: { username: string; password: stri
                 res.writeHead(status, json ? { "content-type": "application/json" } : {});
                 res.end(json ? JSON.stringify(json) : undefined);
             };
+            /** Answers 401 BAD_TOKEN, as EMQX does, unless the request carries a token still valid; true when it answered. */
+            const badToken = () => {
+                const bearer = /^Bearer (.+)$/.exec(req.headers.authorization ?? "")?.[1];
+                if (bearer !== undefined && tokens.has(bearer)) return false;
+                answer(401, { code: "BAD_TOKEN", message: "Get a token by POST /login" });
+                return true;
+            };
             if (req.method === "POST" && req.url === `/api/v5/users/${admin.username}/change_pwd`) {
-                if (req.headers.authorization !== `Bearer ${token}`) return answer(401, { code: "BAD_TOKEN", message: "Get a token by POST /login" });
+                if (badToken()) return;
                 const change = JSON.parse(body || "{}");
                 if (change.old_pwd !== adminPassword) return answer(400, { code: "ERROR_PWD_NOT_MATCH", message: "Old password not match" });
                 if (!/^[\x21-\x7e]{8,64}$/.test(change.new_pwd ?? "")) return answer(400, { code: "BAD_REQUEST", message: "The range of password length is 8~64" });
                 adminPassword = change.new_pwd;
-                token = "";
+                tokens.clear();
                 return answer(204);
             }
             if (req.method === "GET" && req.url === "/api/v5/prometheus/stats") {
@@ -109,7 +132,7 @@ export async function startFakeEmqxApi(admin: { username: string; password: stri
                 return;
             }
             if (req.url?.startsWith(rulesPath)) {
-                if (req.headers.authorization !== `Bearer ${token}`) return answer(401, { code: "BAD_TOKEN", message: "Get a token by POST /login" });
+                if (badToken()) return;
                 if (options.authzSource === false) return answer(404, { code: "NOT_FOUND", message: "Not found: built_in_database" });
                 const url = new URL(req.url, "http://x");
                 const [kind, name] = url.pathname.slice(rulesPath.length + 1).split("/").map(decodeURIComponent);
@@ -137,11 +160,11 @@ export async function startFakeEmqxApi(admin: { username: string; password: stri
                 return answer(405, { code: "METHOD_NOT_ALLOWED", message: "Method Not Allowed" });
             }
             if (req.method === "GET" && req.url === "/api/v5/nodes") {
-                if (req.headers.authorization !== `Bearer ${token}`) return answer(401, { code: "BAD_TOKEN", message: "Get a token by POST /login" });
-                return answer(200, Object.entries(options.nodes ?? {}).map(([node, status]) => ({ node, node_status: status })));
+                if (badToken()) return;
+                return answer(200, Object.entries(nodes).map(([node, status]) => ({ node, node_status: status })));
             }
             if (req.url?.startsWith(usersPath)) {
-                if (req.headers.authorization !== `Bearer ${token}`) return answer(401, { code: "BAD_TOKEN", message: "Get a token by POST /login" });
+                if (badToken()) return;
                 if (options.authenticator === false) {
                     return answer(404, { code: "NOT_FOUND", message: "Authenticator 'password_based:built_in_database' does not exist" });
                 }
@@ -180,7 +203,9 @@ export async function startFakeEmqxApi(admin: { username: string; password: stri
         users,
         acl,
         adminPassword: () => adminPassword,
-        speak: () => (silence = undefined),
+        setNodes: (listed) => (nodes = listed),
+        speak: () => (silent = false),
+        heldAtFirstAnswer: () => heldAtFirstAnswer,
         stop: () => {
             server.closeAllConnections();
             return new Promise((resolve) => server.close(() => resolve()));
