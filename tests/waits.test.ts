@@ -1,7 +1,8 @@
 /**
  * Every wait for the broker survives a port that accepts connections and answers none (Docker's
- * published port while EMQX boots), then starts answering: each passes within a fraction of a
- * second of the first answer, whatever its earlier requests are stuck on. Real servers behind a
+ * published port while EMQX boots), then starts answering: the request that gets the first answer
+ * was sent beside the silent ones, not after they timed out, so the wait notices a ready broker at
+ * once (how soon is measured by `npm run bench:check`, not asserted here). Real servers behind a
  * silent front (tests/brokers/silentGate) or a fake EMQX API that takes requests and holds them.
  */
 import assert from "node:assert/strict";
@@ -9,7 +10,6 @@ import { after, before, describe, it } from "node:test";
 import { checkCluster } from "../lib/check/cluster";
 import { checkDashboard } from "../lib/check/dashboard";
 import { checkAnonymousRefused, checkMqtt, waitUntilListening } from "../lib/check/mqtt";
-import { nodeServesAgain } from "../lib/check/nodeReady";
 import { syncMqttUsers } from "../lib/emqx/accounts";
 import { emqxApi, requestToken, waitUntilRunning } from "../lib/emqx/api";
 import { ensureDashboardPassword } from "../lib/emqx/dashboardPassword";
@@ -18,22 +18,21 @@ import { type Mosquitto, startMosquitto } from "./brokers/mosquitto";
 import { openAfter, type SilentGate, startSilentGate } from "./brokers/silentGate";
 
 const admin = { username: "admin", password: "long-enough-pw" };
-/** Long enough that an old-style wait (one request given the whole deadline) would still be stuck. */
+/** Long enough for several attempts to hang, shorter than one attempt's 3 s cap. */
 const silentMs = 1200;
-/** "A fraction of a second" after the first answer. */
-const promptMs = 500;
 const timeoutMs = 20_000;
 
-/** Runs `wait`, opens the way after `silentMs`, and returns how long after the opening the wait ended. */
-async function lagAfterOpening(wait: () => Promise<unknown>, open: () => Promise<number>): Promise<number> {
+/** Runs `wait` while `open` opens the way after `silentMs`; asserts that the first answered request was sent while earlier ones still hung. */
+async function passesBesideHungAttempts(wait: () => Promise<unknown>, open: () => Promise<unknown>, heldAtFirstAnswer: () => number | undefined): Promise<void> {
     const opened = open();
     await wait();
-    const ended = Date.now();
-    return ended - (await opened);
+    await opened;
+    const held = heldAtFirstAnswer();
+    assert.ok(held !== undefined && held >= 2, `${held} earlier requests were still waiting when the first answered one was sent`);
 }
 
-function speakAfter(api: FakeEmqxApi, ms: number): () => Promise<number> {
-    return () => new Promise((resolve) => setTimeout(() => (api.speak(), resolve(Date.now())), ms));
+function speakAfter(api: FakeEmqxApi, ms: number): () => Promise<void> {
+    return () => new Promise((resolve) => setTimeout(() => (api.speak(), resolve()), ms));
 }
 
 describe("REST API waits behind a port that answers nothing, then answers", () => {
@@ -48,12 +47,10 @@ describe("REST API waits behind a port that answers nothing, then answers", () =
         ["GET /status until running", (url: string) => waitUntilRunning(emqxApi(url, Date.now() + timeoutMs), timeoutMs)],
         ["the dashboard check: /status, then login", (url: string) => checkDashboard({ url, ...admin, containerName: "x", timeoutMs })],
     ] as const) {
-        it(`${name}: passes within ${promptMs} ms of the first answer, having abandoned requests that hung`, async () => {
+        it(`${name}: passes through a request sent beside those that hung`, async () => {
             gate = await startSilentGate(Number(new URL(api.url).port));
             try {
-                const lag = await lagAfterOpening(() => wait(`http://127.0.0.1:${gate.port}`), () => openAfter(gate, silentMs));
-                assert.ok(lag < promptMs, `passed ${lag} ms after the port started answering`);
-                assert.ok(gate.held() >= 3, `only ${gate.held()} requests sent while nothing answered`);
+                await passesBesideHungAttempts(() => wait(`http://127.0.0.1:${gate.port}`), () => openAfter(gate, silentMs), gate.heldAtFirstAnswer);
             } finally {
                 await gate.stop();
             }
@@ -66,9 +63,8 @@ describe("REST API calls whose request is taken and never answered, then answere
         const api = await startFakeEmqxApi(admin, { silence: /^POST \/api\/v5\/login/ });
         try {
             let token: string | undefined;
-            const lag = await lagAfterOpening(async () => (token = await requestToken(emqxApi(api.url, Date.now() + timeoutMs), admin.username, admin.password)), speakAfter(api, silentMs));
+            await passesBesideHungAttempts(async () => (token = await requestToken(emqxApi(api.url, Date.now() + timeoutMs), admin.username, admin.password)), speakAfter(api, silentMs), api.heldAtFirstAnswer);
             assert.ok(token);
-            assert.ok(lag < promptMs, `lag ${lag} ms`);
         } finally {
             await api.stop();
         }
@@ -78,9 +74,8 @@ describe("REST API calls whose request is taken and never answered, then answere
         const api = await startFakeEmqxApi({ username: "admin", password: "old-password-1" }, { silence: /change_pwd$/ });
         try {
             const options = { url: api.url, username: "admin", password: "new-password-2", earlierPasswords: ["old-password-1"], containerName: "x", timeoutMs };
-            const lag = await lagAfterOpening(() => ensureDashboardPassword(options), speakAfter(api, silentMs));
+            await passesBesideHungAttempts(() => ensureDashboardPassword(options), speakAfter(api, silentMs), api.heldAtFirstAnswer);
             assert.equal(api.adminPassword(), "new-password-2");
-            assert.ok(lag < promptMs, `lag ${lag} ms`);
         } finally {
             await api.stop();
         }
@@ -91,9 +86,8 @@ describe("REST API calls whose request is taken and never answered, then answere
         try {
             const access = emqxApi(api.url, Date.now() + timeoutMs);
             const token = (await requestToken(access, admin.username, admin.password))!;
-            const lag = await lagAfterOpening(() => syncMqttUsers({ api: access, token, users: [{ username: "sensor", password: "sensor-password" }] }), speakAfter(api, silentMs));
+            await passesBesideHungAttempts(() => syncMqttUsers({ api: access, token, users: [{ username: "sensor", password: "sensor-password" }] }), speakAfter(api, silentMs), api.heldAtFirstAnswer);
             assert.equal(api.users.get("sensor"), "sensor-password");
-            assert.ok(lag < promptMs, `lag ${lag} ms`);
         } finally {
             await api.stop();
         }
@@ -104,8 +98,7 @@ describe("REST API calls whose request is taken and never answered, then answere
         try {
             const token = (await requestToken(emqxApi(api.url, Date.now() + timeoutMs), admin.username, admin.password))!;
             const nodes = [{ nodeName: "emqx@node1.x", mqttUrl: "mqtt://127.0.0.1:1" }];
-            const lag = await lagAfterOpening(() => checkCluster({ dashboardUrl: api.url, token, nodes, timeoutMs }), speakAfter(api, silentMs));
-            assert.ok(lag < promptMs, `lag ${lag} ms`);
+            await passesBesideHungAttempts(() => checkCluster({ dashboardUrl: api.url, token, nodes, timeoutMs }), speakAfter(api, silentMs), api.heldAtFirstAnswer);
         } finally {
             await api.stop();
         }
@@ -130,12 +123,10 @@ describe("MQTT waits behind a port that answers nothing, then answers", () => {
         ["the anonymous client's refusal", () => secured, (url: string) => checkAnonymousRefused({ url }, timeoutMs)],
     ] as const;
     for (const [name, broker, wait] of cases) {
-        it(`${name}: passes within ${promptMs} ms of the first answer`, async () => {
+        it(`${name}: passes through an attempt made beside those that hung`, async () => {
             const gate = await startSilentGate(broker().port);
             try {
-                const lag = await lagAfterOpening(() => wait(`mqtt://127.0.0.1:${gate.port}`), () => openAfter(gate, silentMs));
-                assert.ok(lag < promptMs, `passed ${lag} ms after the port started answering`);
-                assert.ok(gate.held() >= 3, `only ${gate.held()} attempts while nothing answered`);
+                await passesBesideHungAttempts(() => wait(`mqtt://127.0.0.1:${gate.port}`), () => openAfter(gate, silentMs), gate.heldAtFirstAnswer);
             } finally {
                 await gate.stop();
             }
@@ -151,36 +142,10 @@ describe("MQTT waits behind a port that answers nothing, then answers", () => {
                 { nodeName: "emqx@node1.x", mqttUrl: `mqtt://127.0.0.1:${open.port}` },
                 { nodeName: "emqx@node2.x", mqttUrl: `mqtt://127.0.0.1:${gate.port}` },
             ];
-            const lag = await lagAfterOpening(() => checkCluster({ dashboardUrl: api.url, token, nodes, timeoutMs }), () => openAfter(gate, silentMs));
-            assert.ok(lag < promptMs, `lag ${lag} ms`);
+            await passesBesideHungAttempts(() => checkCluster({ dashboardUrl: api.url, token, nodes, timeoutMs }), () => openAfter(gate, silentMs), gate.heldAtFirstAnswer);
         } finally {
             await gate.stop();
             await api.stop();
-        }
-    });
-});
-
-describe("a cluster node between rolling steps", () => {
-    it("a new node is not waited for: a first deploy starts every node together", async () => {
-        const started = Date.now();
-        await nodeServesAgain({ nodeName: "emqx@node2.x", mqttUrl: "mqtt://127.0.0.1:1", dashboardUrl: "http://127.0.0.1:1", timeoutSeconds: 30 }, undefined);
-        assert.ok(Date.now() - started < 50);
-    });
-
-    it("a changed node is waited for until its API and MQTT listener answer, behind ports that answered nothing first", async () => {
-        const api = await startFakeEmqxApi(admin);
-        const broker = await startMosquitto();
-        const apiGate = await startSilentGate(Number(new URL(api.url).port));
-        const mqttGate = await startSilentGate(broker.port);
-        try {
-            const node = { nodeName: "emqx@node2.x", mqttUrl: `mqtt://127.0.0.1:${mqttGate.port}`, dashboardUrl: `http://127.0.0.1:${apiGate.port}`, timeoutSeconds: 20 };
-            const open = async () => (mqttGate.open(), openAfter(apiGate, silentMs));
-            const lag = await lagAfterOpening(() => nodeServesAgain(node, node), open);
-            assert.ok(lag >= 0 && lag < promptMs, `lag ${lag} ms`);
-            assert.ok(apiGate.held() >= 3);
-            await assert.rejects(nodeServesAgain({ ...node, dashboardUrl: api.url, mqttUrl: "mqtt://127.0.0.1:1", timeoutSeconds: 1 }, node), /^Error: emqx@node2\.x does not serve again: 127\.0\.0\.1:1 gave no CONNACK within 1 s, last error ECONNREFUSED$/);
-        } finally {
-            await Promise.all([apiGate.stop(), mqttGate.stop(), api.stop(), broker.stop()]);
         }
     });
 });

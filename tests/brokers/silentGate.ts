@@ -11,21 +11,31 @@ export interface SilentGate {
     open(): void;
     /** Connections accepted while closed, each still held without an answer. */
     held(): number;
+    /**
+     * How many of those were still open (not given up by the client) when the first connection
+     * after `open()` came: a wait that sends a new attempt beside the silent ones, rather than
+     * after they time out, has several; undefined until then.
+     */
+    heldAtFirstAnswer(): number | undefined;
     stop(): Promise<void>;
 }
 
 export async function startSilentGate(targetPort: number): Promise<SilentGate> {
     const sockets = new Set<net.Socket>();
+    const silent = new Set<net.Socket>();
     let isOpen = false;
     let held = 0;
+    let heldAtFirstAnswer: number | undefined = undefined;
     const server = net.createServer((socket) => {
         sockets.add(socket);
-        socket.on("close", () => sockets.delete(socket));
+        socket.on("close", () => (sockets.delete(socket), silent.delete(socket)));
         socket.on("error", () => socket.destroy());
         if (!isOpen) {
             held++;
+            silent.add(socket);
             return;
         }
+        heldAtFirstAnswer ??= silent.size;
         const upstream = net.connect(targetPort, "127.0.0.1");
         sockets.add(upstream);
         upstream.on("close", () => (sockets.delete(upstream), socket.destroy()));
@@ -38,6 +48,7 @@ export async function startSilentGate(targetPort: number): Promise<SilentGate> {
         port: (server.address() as net.AddressInfo).port,
         open: () => (isOpen = true),
         held: () => held,
+        heldAtFirstAnswer: () => heldAtFirstAnswer,
         stop: async () => {
             sockets.forEach((s) => s.destroy());
             await new Promise((resolve) => server.close(resolve));
@@ -47,10 +58,5 @@ export async function startSilentGate(targetPort: number): Promise<SilentGate> {
 
 /** Opens `gate` after `ms`; resolves with the time it opened (Date.now()). */
 export function openAfter(gate: SilentGate, ms: number): Promise<number> {
-    return new Promise((resolve) =>
-        setTimeout(() => {
-            gate.open();
-            resolve(Date.now());
-        }, ms),
-    );
+    return new Promise((resolve) => setTimeout(() => (gate.open(), resolve(Date.now())), ms));
 }
