@@ -38,7 +38,7 @@ const brokers = declareNodes(
         labels,
         requireMqttCredentials,
     },
-    (node) => (layout.length > 1 ? { nodeName: node.nodeName, ...nodeUrls(node), timeoutSeconds: settings.checkTimeoutSeconds } : undefined),
+    (node) => (layout.length > 1 ? { nodeName: node.nodeName, ...nodeUrls(node), timeoutSeconds: settings.checkTimeoutSeconds, cluster: layout.map((n) => ({ nodeName: n.nodeName, ...nodeUrls(n) })) } : undefined),
     onEngine,
 );
 const broker = brokers[0];

@@ -87,7 +87,7 @@ export class Broker extends pulumi.ComponentResource {
             },
         );
         this.workloadId = this.container.id;
-        this.ready = args.readiness && nodeReadiness(name, this.workloadId, args.readiness, this);
+        this.ready = nodeReadiness(name, this.workloadId, args, this.firstBootPassword, this);
         this.containerName = this.container.name;
         this.containerIp = pulumi.output(args.containerIp);
         this.volumeNames = pulumi.all([data.name, log.name]);

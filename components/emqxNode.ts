@@ -5,7 +5,7 @@
  */
 import { randomBytes } from "node:crypto";
 import * as pulumi from "@pulumi/pulumi";
-import { type NodeEndpoints, nodeServesAgain } from "../lib/check/nodeReady";
+import { type ClusterMemberEndpoints, nodeServesAgain } from "../lib/check/nodeReady";
 import type { EmqxSetting } from "../lib/config/emqxConfig";
 import type { PortBinding } from "../lib/config/settings";
 import { isSecretEnvLine, renderEmqxEnv } from "../lib/emqx/env";
@@ -19,6 +19,14 @@ export interface BrokerTls {
     privateKey: pulumi.Input<string>;
     /** CA certificate(s), or "" for none. */
     caCertificate: string;
+}
+
+/** Where a cluster node serves, how long a rolling step waits for it, and where every node of its cluster serves. */
+export interface NodeReadinessArgs extends ClusterMemberEndpoints {
+    /** How long to wait for the cluster to serve whole again, in seconds. */
+    timeoutSeconds: number;
+    /** Every node of the cluster, this one included. */
+    cluster: ClusterMemberEndpoints[];
 }
 
 /** Inputs every EMQX node takes, whichever engine runs it. */
@@ -39,8 +47,8 @@ export interface EmqxNodeArgs {
     nodeNumber: number;
     /** Node names of a cluster's static seeds; undefined for a single broker. */
     clusterSeeds?: string[];
-    /** For a cluster node: where it serves, so that each deploy that changes it waits until it serves again (its `ready`), and how long to wait. */
-    readiness?: NodeEndpoints;
+    /** For a cluster node: where it and its cluster serve, so that each deploy that changes it waits until the cluster serves whole again (its `ready`), and how long to wait. */
+    readiness?: NodeReadinessArgs;
     /** The previous node's `ready`: once this node exists, it is replaced only after that, so a rolling change never takes two nodes down. */
     rollAfter?: pulumi.Resource;
     /** EMQX console log level. */
@@ -133,12 +141,17 @@ export function rollingOrder(name: string, rollAfter: pulumi.Resource, parent: p
     return marker.output.apply((first) => (first === nonce ? [] : [rollAfter]));
 }
 
-/** For a cluster node: done at once when the node is new, and once a changed node (a new `workloadId`) serves its API and MQTT again. */
-export function nodeReadiness(name: string, workloadId: pulumi.Output<string>, where: NodeEndpoints, parent: pulumi.Resource): pulumi.Resource {
-    return runBeforeRecorded(
-        `${name}-ready`,
-        pulumi.all([workloadId, where]).apply(([containerId, node]) => ({ containerId, ...node })),
-        nodeServesAgain,
-        { parent },
-    );
+/**
+ * For a cluster node: done at once when the node is new, and once after a change (a new
+ * `workloadId`) the whole cluster serves again as every node sees it, and stays so. The login is in
+ * its input, so the previous password is still at hand when this deploy also changes it; the
+ * cluster's members are not, so growing the cluster leaves a node's readiness as it was.
+ */
+export function nodeReadiness(name: string, workloadId: pulumi.Output<string>, args: EmqxNodeArgs, firstBoot: pulumi.Output<string>, parent: pulumi.Resource): pulumi.Resource | undefined {
+    if (!args.readiness) return undefined;
+    const { cluster, ...where } = args.readiness;
+    const node = pulumi
+        .all([workloadId, args.dashboardPassword, firstBoot])
+        .apply(([containerId, password, firstBootPassword]) => ({ containerId, ...where, dashboardUsername: args.dashboardUsername, dashboardPasswords: [password, firstBootPassword] }));
+    return runBeforeRecorded(`${name}-ready`, node, (news, olds) => nodeServesAgain(news, olds, cluster), { parent });
 }

@@ -1,10 +1,9 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
-import type { NodeEndpoints } from "../lib/check/nodeReady";
 import type { ClusterNode } from "../lib/config/clusterLayout";
 import type { StackSettings } from "../lib/config/loadStackSettings";
 import { Broker } from "./broker";
-import type { EmqxNodeArgs } from "./emqxNode";
+import type { EmqxNodeArgs, NodeReadinessArgs } from "./emqxNode";
 import { SwarmNode } from "./swarmNode";
 
 /** What the rest of the stack needs of a node, whichever engine runs it. */
@@ -34,7 +33,7 @@ export function declareNodes(
     settings: StackSettings,
     layout: ClusterNode[],
     shared: Omit<EmqxNodeArgs, keyof ClusterNode | "nodeNumber" | "clusterSeeds" | "readiness" | "rollAfter">,
-    readiness: (node: ClusterNode) => NodeEndpoints | undefined,
+    readiness: (node: ClusterNode) => NodeReadinessArgs | undefined,
     opts: pulumi.ComponentResourceOptions,
 ): DeployedNode[] {
     const nodes: (Broker | SwarmNode)[] = [];

@@ -103,7 +103,7 @@ export class SwarmNode extends pulumi.ComponentResource {
         );
         // A service keeps its id through an update; what changed is in its task spec.
         this.workloadId = pulumi.all([this.service.id, this.service.taskSpec]).apply(([id, spec]) => `${id}:${createHash("sha256").update(JSON.stringify(spec)).digest("hex").slice(0, 16)}`);
-        this.ready = args.readiness && nodeReadiness(name, this.workloadId, args.readiness, this);
+        this.ready = nodeReadiness(name, this.workloadId, args, this.firstBootPassword, this);
         this.containerName = this.service.name;
         this.volumeNames = pulumi.output(volumes.names);
         this.registerOutputs({ containerName: this.containerName, volumeNames: this.volumeNames });

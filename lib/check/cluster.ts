@@ -5,7 +5,7 @@
  */
 import { randomBytes } from "node:crypto";
 import type mqtt from "mqtt";
-import { emqxApi } from "../emqx/api";
+import { emqxApi, nodeStatuses } from "../emqx/api";
 import { closeQuietly, connectClient } from "./mqtt";
 
 /** One node as the check dials it. */
@@ -40,8 +40,7 @@ async function waitForNodes(options: ClusterCheckOptions, deadline: number): Pro
     const missing = () => options.nodes.filter((n) => !running.has(n.nodeName)).map((n) => n.nodeName);
     const allRunning = ({ status, text }: { status: number; text: string }) => {
         if (status !== 200) return `HTTP ${status}`;
-        const nodes = JSON.parse(text) as { node: string; node_status: string }[];
-        running = new Set(nodes.filter((n) => n.node_status === "running").map((n) => n.node));
+        running = new Set([...nodeStatuses(text)].filter(([, nodeStatus]) => nodeStatus === "running").map(([node]) => node));
         return missing().length > 0 ? "not all running" : undefined;
     };
     await emqxApi(options.dashboardUrl, deadline)

@@ -74,6 +74,12 @@ export function jsonField(text: string, field: string): unknown {
     }
 }
 
+/** Node name to node_status ("running", "stopped") from the body of `GET /api/v5/nodes`. */
+export function nodeStatuses(body: string): Map<string, string> {
+    const nodes = JSON.parse(body) as { node: string; node_status: string }[];
+    return new Map(nodes.map((n) => [n.node, n.node_status]));
+}
+
 /** Resolves once `GET /status` says "is running" (EMQX answers 503 while it starts); rejects with the last answer at the deadline. */
 export async function waitUntilRunning(api: EmqxApi, timeoutMs: number): Promise<void> {
     const notRunning = (answer: ApiAnswer) => (answer.status === 200 && answer.text.includes("is running") ? undefined : `HTTP ${answer.status} ${answer.text.trim().slice(0, 80)}`);
