@@ -9,7 +9,9 @@
  *      over 20 runs against mosquitto with a password file and a TLS listener;
  *  (d) readiness lag behind a port that takes connections and answers none (as Docker's does
  *      while EMQX boots), then answers: for the MQTT check, and for the dashboard's /status wait
- *      (a stand-in API), median and max over 10 runs each, the port silent for 1-3 s.
+ *      (a stand-in API), median and max over 10 runs each, the port silent for 1-3 s;
+ *  (e) the check as a process (bin/emqx-check) behind such a port: how long after printing its
+ *      verdict it exits (nothing of an earlier attempt may hold it), median and max over 10 runs.
  */
 import * as net from "node:net";
 import { checkAnonymousRefused, checkMqtt } from "../lib/check/mqtt";
@@ -18,6 +20,7 @@ import { startFakeEmqxApi } from "../tests/brokers/emqxApi";
 import { startMosquitto } from "../tests/brokers/mosquitto";
 import { freePort } from "../tests/brokers/ports";
 import { openAfter, startSilentGate } from "../tests/brokers/silentGate";
+import { exitAfterVerdict } from "../tests/harness/checkProcess";
 
 const roundTripRuns = 60;
 const lagRuns = 15;
@@ -87,6 +90,7 @@ async function main(): Promise<void> {
         await api.stop();
     }
     await benchSecured();
+    await benchExitLag();
 }
 
 /** (d): how long after a silent port starts answering the wait passes. */
@@ -123,6 +127,28 @@ async function benchSecured(): Promise<void> {
     } finally {
         await broker.stop();
     }
+}
+
+/** (e): how long bin/emqx-check lives after printing its verdict, behind a port silent for 1-3 s. */
+async function benchExitLag(): Promise<void> {
+    const broker = await startMosquitto();
+    const lags: number[] = [];
+    try {
+        for (let i = 0; i < silentRuns; i++) {
+            const gate = await startSilentGate(broker.port);
+            try {
+                void openAfter(gate, 1000 + Math.random() * 2000);
+                const run = await exitAfterVerdict(["--url", `mqtt://127.0.0.1:${gate.port}`, "--timeout", "10"]);
+                if (run.code !== 0) throw new Error(`bin/emqx-check exited ${run.code}: ${run.stdout}`);
+                lags.push(run.exitLagMs);
+            } finally {
+                await gate.stop();
+            }
+        }
+    } finally {
+        await broker.stop();
+    }
+    console.log(`bin/emqx-check behind a port silent for 1-3 s, over ${silentRuns} runs: exits median ${ms(percentile(lags, 50))}, max ${ms(Math.max(...lags))} after printing its verdict`);
 }
 
 void main();
