@@ -259,11 +259,11 @@ describe("prod stack with MQTT accounts and its own certificate", async () => {
         }
     });
 
-    it("uploads certificate, key and CA for the emqx user, the key readable by it alone", () => {
+    it("uploads certificate, key and CA readable by the emqx user, the key only in the secret uploads", () => {
         assert.deepEqual(only(run, container).inputs.uploads, [
-            { file: "/opt/emqx/etc/certs/stack-cert.pem", content: cert, permissions: "0444", owner: "1000", group: "1000" },
-            { file: "/opt/emqx/etc/certs/stack-key.pem", content: key, permissions: "0400", owner: "1000", group: "1000" },
-            { file: "/opt/emqx/etc/certs/stack-cacert.pem", content: pki.ca, permissions: "0444", owner: "1000", group: "1000" },
+            { file: "/opt/emqx/etc/certs/stack-cert.pem", content: cert, permissions: "0444" },
+            { file: "/opt/emqx/etc/certs/stack-key.pem", content: key, permissions: "0444" },
+            { file: "/opt/emqx/etc/certs/stack-cacert.pem", content: pki.ca, permissions: "0444" },
         ]);
         assert.deepEqual(only(run, container).secretInputs.filter((path) => !path.startsWith("envs[")), ["uploads"]);
     });

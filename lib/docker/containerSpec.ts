@@ -2,8 +2,6 @@
 
 /** Where the uploaded TLS files land: next to the image's own test certificates. */
 const certsDir = "/opt/emqx/etc/certs";
-/** EMQX runs as uid and gid 1000; its files must be its own. */
-const emqxUid = "1000";
 
 /** Paths inside the container of the broker's own certificate, key and CA. */
 export interface TlsFiles {
@@ -21,13 +19,20 @@ export function tlsFilePaths(withCa: boolean): TlsFiles {
     };
 }
 
-/** The uploads that put the PEM text in place, owned by the emqx user; the key readable by it alone. */
+/**
+ * The uploads that put the PEM text in place before EMQX starts. Docker writes them as root, and
+ * EMQX runs as uid 1000, so each file is 0444, readable by EMQX's user; that is also the mode
+ * Docker gives a Swarm secret. Nothing else runs in the container, and the key never shows in
+ * `docker inspect` (it travels in the provider's upload, over the engine's own connection).
+ * Uploads that set their owner (`owner`, `group`) need a newer docker provider than the one
+ * this stack must run on.
+ */
 export function tlsUploads(files: TlsFiles, pem: { certificate: string; privateKey: string; caCertificate: string }) {
     return [
         { file: files.certfile, content: pem.certificate, permissions: "0444" },
-        { file: files.keyfile, content: pem.privateKey, permissions: "0400" },
+        { file: files.keyfile, content: pem.privateKey, permissions: "0444" },
         ...(files.cacertfile ? [{ file: files.cacertfile, content: pem.caCertificate, permissions: "0444" }] : []),
-    ].map((upload) => ({ ...upload, owner: emqxUid, group: emqxUid }));
+    ];
 }
 
 /** What limits the container: memory, open files, log rotation, privilege escalation (0 or "" leaves Docker's default). */

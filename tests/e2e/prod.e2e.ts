@@ -4,8 +4,10 @@
  * refused with a line naming it, accounts with anonymous clients refused, a dashboard password
  * changed with the broker running, an account removed, a retained message that survives a replaced
  * container (a changed emqxConfig setting), the stack's own TLS certificate, and a destroy that
- * keeps the volumes for a new deploy that still has the accounts. Authorization rules have their
- * own scenario (authorization.e2e.ts); here unmatched requests are allowed, so it runs on both images.
+ * keeps the volumes for a new deploy that still has the accounts. On real EMQX it follows the
+ * README's prod path, one rule allowing the test's topics and the rest denied; the stand-in serves
+ * no authorization API, so there unmatched requests are allowed and that case says so in one line.
+ * Rules in depth have their own scenario (authorization.e2e.ts).
  */
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
@@ -13,9 +15,10 @@ import type { Stack } from "@pulumi/pulumi/automation";
 import mqtt from "mqtt";
 import { emqxApi, requestToken } from "../../lib/emqx/api";
 import { makeTempPki } from "../brokers/certificates";
-import { daemonNofileLimit, docker, holdPort, inspect, labelled, removeLabelled } from "./docker";
-import { publishRetained, refusal, retainedMessage, roundTrip } from "./mqtt";
+import { daemonNofileLimit, docker, grantableNofileLimit, holdPort, inspect, labelled, removeLabelled } from "./docker";
+import { publishRetained, refusal, retainedMessage, roundTrip, subscription } from "./mqtt";
 import { copyProject, failedUp, type Project, up } from "./project";
+import { standinCannot } from "./toolchain";
 
 const stackName = "e2eprod";
 const owner = ["com.pulumi.project=emqx", `com.pulumi.stack=${stackName}`];
@@ -26,6 +29,9 @@ const dashboardUrl = `http://127.0.0.1:${ports.dashboardPort}`;
 const sensor = { username: "sensor", password: "sensor-password-1" };
 const app = { username: "app", password: "app-password-22" };
 const dashboard = { first: "first-dashboard-pw-1", second: "second-dashboard-pw-2" };
+/** Every client may use the test's own topics (e2e/…); prod's default denies the rest. */
+const testTopics = { permission: "allow", action: "all", topic: "e2e/#" };
+const authorizationCannot = standinCannot("does not serve EMQX's authorization API, so this stack allows unmatched requests there instead of denying them as prod does");
 
 describe("prod-shaped stack, for real", { concurrency: 1 }, () => {
     let project: Project;
@@ -40,8 +46,11 @@ describe("prod-shaped stack, for real", { concurrency: 1 }, () => {
         project = copyProject();
         pki = makeTempPki();
         stack = await project.stack(stackName);
-        const plain = { ...names, subnet: "172.29.0.0/24", containerIp: "172.29.0.10", nodeName: "emqx@e2e-prod.ai4e.internal", logLevel: "notice", authorizationNoMatch: "allow", ...ports };
+        const plain = { ...names, subnet: "172.29.0.0/24", containerIp: "172.29.0.10", nodeName: "emqx@e2e-prod.ai4e.internal", logLevel: "notice", ...ports };
         for (const [key, value] of Object.entries(plain)) await stack.setConfig(key, { value: String(value) });
+        // As the README's prod path: a rule says where clients may go, and what no rule allows is denied.
+        if (authorizationCannot) await stack.setConfig("authorizationNoMatch", { value: "allow" });
+        else for (const [field, value] of Object.entries(testTopics)) await stack.setConfig(`mqttAcl[0].${field}`, { value }, true);
         await stack.setConfig("dashboardPassword", { value: dashboard.first, secret: true });
         await stack.setConfig("nodeCookie", { value: "e2e_prod_cookie_0123", secret: true });
         for (const [index, user] of [sensor, app].entries()) {
@@ -70,7 +79,7 @@ describe("prod-shaped stack, for real", { concurrency: 1 }, () => {
     });
 
     it("refuses a host port another program holds, in one line naming its key, before the broker exists", async () => {
-        await stack.setConfig("nofileLimit", { value: "16384" });
+        await stack.setConfig("nofileLimit", { value: String(grantableNofileLimit) });
         const release = await holdPort(ports.mqttsPort);
         try {
             const message = await failedUp(stack);
@@ -87,7 +96,13 @@ describe("prod-shaped stack, for real", { concurrency: 1 }, () => {
         await roundTrip({ url: mqttUrl, ...sensor });
         await roundTrip({ url: mqttUrl, ...app });
         assert.ok([4, 5].includes((await refusal({ url: mqttUrl }))!), "anonymous client refused");
-        assert.equal(inspect("container", names.containerName).HostConfig.Ulimits[0].Hard, 16384);
+        assert.equal(inspect("container", names.containerName).HostConfig.Ulimits[0].Hard, grantableNofileLimit);
+    });
+
+    it("denies what no rule allows, as prod ships: the check proved it, and a client is refused outside its topics", async (t) => {
+        if (authorizationCannot) return t.skip(authorizationCannot);
+        assert.equal(await subscription({ url: mqttUrl, ...sensor }, "elsewhere/topic"), 128);
+        assert.equal(await subscription({ url: mqttUrl, ...sensor }, "e2e/allowed"), 1);
     });
 
     it("changes the dashboard password through EMQX's API, with the broker and its clients left running", async () => {
@@ -145,25 +160,16 @@ describe("prod-shaped stack, for real", { concurrency: 1 }, () => {
         await roundTrip({ url: mqttUrl, ...sensor });
     });
 
-    it("serves the stack's own TLS certificate on 8883's port, verified against its CA", async (t) => {
+    it("serves the stack's own TLS certificate on 8883's port, verified against its CA; the key readable by EMQX's user and not in docker inspect", async () => {
         await stack.setConfig("tlsCertificate", { value: pki.cert });
         await stack.setConfig("tlsPrivateKey", { value: pki.key, secret: true });
         await stack.setConfig("tlsCaCertificate", { value: pki.ca });
-        let result;
-        try {
-            result = await up(stack);
-        } catch (err) {
-            const message = String((err as Error).message);
-            // The bridge's words for a field the provider's schema lacks (here uploads[].owner and .group).
-            if (!/Invalid or unknown key\. Examine values at 'emqx\.uploads'/.test(message)) throw err;
-            // The docker provider that can be built here predates 5.2, whose uploads take owner and group.
-            t.skip("cannot run here: the docker provider on this machine refuses uploads[].owner (added in pulumi-docker 5.2), which the key needs to stay readable by EMQX's user alone");
-            for (const key of ["tlsCertificate", "tlsPrivateKey", "tlsCaCertificate"]) await stack.removeConfig(key);
-            await up(stack);
-            return;
-        }
+        const result = await up(stack);
         assert.ok(Date.parse(result.outputs.tlsCertificateExpiresAt.value) > Date.now());
         await roundTrip({ url: `mqtts://127.0.0.1:${ports.mqttsPort}`, ...sensor, ca: pki.ca, servername: "localhost" });
+        // uid 1000 (EMQX's user) reads it: the file is EMQX's to read, whoever owns it.
+        assert.equal(docker("exec", "--user", "1000", names.containerName, "sh", "-c", "test -r /opt/emqx/etc/certs/stack-key.pem && echo readable"), "readable");
+        assert.ok(!docker("inspect", names.containerName).includes(pki.key.split("\n")[1]), "the key shows in docker inspect");
     });
 
     it("destroy keeps the data and log volumes, and removes the container and network", async () => {
