@@ -9,7 +9,7 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import type { Stack } from "@pulumi/pulumi/automation";
 import { emqxApi, requestToken } from "../../lib/emqx/api";
-import { inspect, labelled, removeLabelled } from "./docker";
+import { grantableNofileLimit, inspect, labelled, removeLabelled } from "./docker";
 import { roundTrip, subscription } from "./mqtt";
 import { copyProject, type Project, up } from "./project";
 import { standinCannot } from "./toolchain";
@@ -49,7 +49,7 @@ describe("authorization rules, for real", { concurrency: 1 }, () => {
         }
         project = copyProject();
         stack = await project.stack(stackName);
-        const plain = { ...names, subnet: "172.28.0.0/24", containerIp: "172.28.0.10", nodeName: "emqx@e2e-acl.ai4e.internal", keepVolumesOnDestroy: "false", ...ports };
+        const plain = { ...names, subnet: "172.28.0.0/24", containerIp: "172.28.0.10", nodeName: "emqx@e2e-acl.ai4e.internal", keepVolumesOnDestroy: "false", ...ports, nofileLimit: grantableNofileLimit };
         for (const [key, value] of Object.entries(plain)) await stack.setConfig(key, { value: String(value) });
         await stack.setConfig("dashboardPassword", { value: dashboardPassword, secret: true });
         await stack.setConfig("nodeCookie", { value: "e2e_acl_cookie_0123", secret: true });

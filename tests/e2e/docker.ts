@@ -34,6 +34,12 @@ export function removeLabelled(...labels: string[]): void {
     if (left.volumes.length) docker("volume", "rm", "-f", ...left.volumes);
 }
 
+/**
+ * An open-file limit the Docker daemons here grant (their own is 20,000 or more), for prod-shaped
+ * stacks, whose default (1,048,576) many daemons refuse.
+ */
+export const grantableNofileLimit = 16384;
+
 /** The open-file limit the Docker daemon itself runs with: containers cannot be given more. */
 export function daemonNofileLimit(): number | undefined {
     try {

@@ -27,8 +27,23 @@ export function missingToolchain(): string | undefined {
     return missing.length > 0 ? missing.join("; ") : undefined;
 }
 
-/** Why a case cannot run on the local image, when it is the stand-in (its description label says so) and the case needs real EMQX. */
+/** The local image the scenarios run on: the stand-in (its description label says so) or EMQX itself. */
+export function localImage(): { standin: boolean; description: string; id: string } {
+    const inspected = run("docker", ["image", "inspect", "-f", '{{.Id}} {{index .Config.Labels "org.opencontainers.image.description"}}', emqxImage]).stdout.trim();
+    const [id = "", ...words] = inspected.split(" ");
+    const description = words.join(" ").replace(/^<no value>$/, "");
+    return { standin: /stand-in/i.test(description), description, id: id.replace(/^sha256:/, "").slice(0, 12) };
+}
+
+/** One line saying which image the scenarios run on. */
+export function imageLine(): string {
+    const image = localImage();
+    const what = image.standin ? "the local stand-in, not EMQX: cases that need real EMQX skip" : "real EMQX";
+    return `${emqxImage} (${image.id}) is ${what}${image.description ? ` ("${image.description}")` : ""}`;
+}
+
+/** Why a case cannot run on the local image, when it is the stand-in and the case needs real EMQX. */
 export function standinCannot(what: string): string | undefined {
-    const description = run("docker", ["image", "inspect", "-f", '{{index .Config.Labels "org.opencontainers.image.description"}}', emqxImage]).stdout;
-    return /stand-in/i.test(description) ? `cannot run here: ${emqxImage} is the local stand-in ("${description.trim()}"), which ${what}` : undefined;
+    const image = localImage();
+    return image.standin ? `cannot run here: ${emqxImage} is the local stand-in ("${image.description}"), which ${what}` : undefined;
 }
