@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { type ClusterMemberEndpoints, type NodeReadiness, nodeServesAgain } from "../lib/check/nodeReady";
 import { ensureDashboardPassword } from "../lib/emqx/dashboardPassword";
-import { type FakeEmqxApi, startFakeEmqxApi } from "./brokers/emqxApi";
+import { startFakeEmqxApi } from "./brokers/emqxApi";
 import { type Mosquitto, startMosquitto } from "./brokers/mosquitto";
 import { startSilentGate } from "./brokers/silentGate";
 
@@ -20,10 +20,10 @@ const timing = { settleMs: 600, pauseMs: 50 };
 
 const later = (ms: number, what: () => void) => new Promise<void>((resolve) => setTimeout(() => (what(), resolve()), ms));
 
-describe("a cluster node between rolling steps", () => {
-    let broker: Mosquitto;
-    let apis: FakeEmqxApi[] = [];
-    let cluster: ClusterMemberEndpoints[] = [];
+/** Three stand-in APIs, one per node, each listing the cluster as `views` says; every node's MQTT on `broker`. */
+async function startCluster(broker: Mosquitto, views: Record<string, string>[]) {
+    const apis = await Promise.all(views.map((nodes) => startFakeEmqxApi(admin, { nodes })));
+    const cluster: ClusterMemberEndpoints[] = names.map((nodeName, i) => ({ nodeName, mqttUrl: `mqtt://127.0.0.1:${broker.port}`, dashboardUrl: apis[i].url }));
     const node2 = (overrides: Partial<NodeReadiness> = {}): NodeReadiness => ({
         ...cluster[1],
         timeoutSeconds: 20,
@@ -31,17 +31,16 @@ describe("a cluster node between rolling steps", () => {
         dashboardPasswords: [admin.password],
         ...overrides,
     });
+    return { apis, cluster, node2, stop: () => Promise.all(apis.map((api) => api.stop())) };
+}
 
+// Each case has a cluster of its own, so they run side by side.
+describe("a cluster node between rolling steps", { concurrency: true }, () => {
+    let broker: Mosquitto;
     before(async () => {
         broker = await startMosquitto();
     });
     after(() => broker.stop());
-
-    async function startCluster(views: Record<string, string>[]): Promise<void> {
-        apis = await Promise.all(views.map((nodes) => startFakeEmqxApi(admin, { nodes })));
-        cluster = names.map((nodeName, i) => ({ nodeName, mqttUrl: `mqtt://127.0.0.1:${broker.port}`, dashboardUrl: apis[i].url }));
-    }
-    const stopCluster = () => Promise.all(apis.map((api) => api.stop()));
 
     it("a new node is not waited for: a first deploy starts every node together", async () => {
         const gate = await startSilentGate(broker.port);
@@ -55,7 +54,7 @@ describe("a cluster node between rolling steps", () => {
     });
 
     it("waits until every node's API lists the changed node as running, and then for the settle time", async () => {
-        await startCluster([withoutNode2, { "emqx@n2.x": "running" }, withoutNode2]);
+        const { apis, cluster, node2, stop } = await startCluster(broker, [withoutNode2, { "emqx@n2.x": "running" }, withoutNode2]);
         try {
             let wholeAt = 0;
             const rejoin = later(400, () => {
@@ -69,12 +68,12 @@ describe("a cluster node between rolling steps", () => {
             assert.ok(passedAt - wholeAt >= timing.settleMs - 1, `passed ${(passedAt - wholeAt).toFixed(0)} ms after the cluster was whole`);
             for (const api of apis) assert.ok(api.requests.includes("GET /api/v5/nodes"), "every node's view was asked for");
         } finally {
-            await stopCluster();
+            await stop();
         }
     });
 
     it("starts the settle time again when a node drops out of a view meanwhile", async () => {
-        await startCluster([whole, whole, whole]);
+        const { apis, cluster, node2, stop } = await startCluster(broker, [whole, whole, whole]);
         try {
             let backAt = 0;
             const flap = later(300, () => apis[0].setNodes(withoutNode2)).then(() => later(300, () => (apis[0].setNodes(whole), (backAt = performance.now()))));
@@ -83,33 +82,33 @@ describe("a cluster node between rolling steps", () => {
             await flap;
             assert.ok(passedAt - backAt >= timing.settleMs - 1, `passed ${(passedAt - backAt).toFixed(0)} ms after node 1 listed node 2 again`);
         } finally {
-            await stopCluster();
+            await stop();
         }
     });
 
     it("fails at the deadline naming the node and the view that lacks it", async () => {
-        await startCluster([whole, whole, withoutNode2]);
+        const { cluster, node2, stop } = await startCluster(broker, [whole, whole, withoutNode2]);
         try {
             await assert.rejects(nodeServesAgain(node2({ timeoutSeconds: 1 }), node2(), cluster, timing), {
                 message: "emqx@n2.x does not serve again: emqx@n3.x's API lists emqx@n2.x as stopped",
             });
         } finally {
-            await stopCluster();
+            await stop();
         }
     });
 
     it("says so when a node of the cluster does not answer MQTT", async () => {
-        await startCluster([whole, whole, whole]);
+        const { cluster, node2, stop } = await startCluster(broker, [whole, whole, whole]);
         try {
             const silentNode3 = cluster.map((m, i) => (i === 2 ? { ...m, mqttUrl: "mqtt://127.0.0.1:1" } : m));
             await assert.rejects(nodeServesAgain(node2({ timeoutSeconds: 1 }), node2(), silentNode3, timing), /^Error: emqx@n2\.x does not serve again: emqx@n3\.x: 127\.0\.0\.1:1 gave no CONNACK within [0-9.]+ s, last error ECONNREFUSED$/);
         } finally {
-            await stopCluster();
+            await stop();
         }
     });
 
     it("logs in with the password deployed before, and again after this deploy changes it", async () => {
-        await startCluster([whole, whole, whole]);
+        const { apis, cluster, node2, stop } = await startCluster(broker, [whole, whole, whole]);
         try {
             const configured = "dashboard-pw-2";
             const changed = later(300, () => undefined).then(() =>
@@ -121,7 +120,7 @@ describe("a cluster node between rolling steps", () => {
             const logins = apis[0].requests.filter((r) => r === "POST /api/v5/login").length;
             assert.ok(logins >= 2, `${logins} logins on node 1: the revoked token was replaced`);
         } finally {
-            await stopCluster();
+            await stop();
         }
     });
 });

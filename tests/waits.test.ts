@@ -15,7 +15,7 @@ import { emqxApi, requestToken, waitUntilRunning } from "../lib/emqx/api";
 import { ensureDashboardPassword } from "../lib/emqx/dashboardPassword";
 import { type FakeEmqxApi, startFakeEmqxApi } from "./brokers/emqxApi";
 import { type Mosquitto, startMosquitto } from "./brokers/mosquitto";
-import { openAfter, type SilentGate, startSilentGate } from "./brokers/silentGate";
+import { openAfter, startSilentGate } from "./brokers/silentGate";
 
 const admin = { username: "admin", password: "long-enough-pw" };
 /** Long enough for several attempts to hang, shorter than one attempt's 3 s cap. */
@@ -35,9 +35,9 @@ function speakAfter(api: FakeEmqxApi, ms: number): () => Promise<void> {
     return () => new Promise((resolve) => setTimeout(() => (api.speak(), resolve()), ms));
 }
 
-describe("REST API waits behind a port that answers nothing, then answers", () => {
+// Each case waits on its own port or API, so the cases of a suite run side by side.
+describe("REST API waits behind a port that answers nothing, then answers", { concurrency: true }, () => {
     let api: FakeEmqxApi;
-    let gate: SilentGate;
     before(async () => {
         api = await startFakeEmqxApi(admin, { nodes: { "emqx@node1.x": "running" } });
     });
@@ -48,7 +48,7 @@ describe("REST API waits behind a port that answers nothing, then answers", () =
         ["the dashboard check: /status, then login", (url: string) => checkDashboard({ url, ...admin, containerName: "x", timeoutMs })],
     ] as const) {
         it(`${name}: passes through a request sent beside those that hung`, async () => {
-            gate = await startSilentGate(Number(new URL(api.url).port));
+            const gate = await startSilentGate(Number(new URL(api.url).port));
             try {
                 await passesBesideHungAttempts(() => wait(`http://127.0.0.1:${gate.port}`), () => openAfter(gate, silentMs), gate.heldAtFirstAnswer);
             } finally {
@@ -58,7 +58,7 @@ describe("REST API waits behind a port that answers nothing, then answers", () =
     }
 });
 
-describe("REST API calls whose request is taken and never answered, then answered", () => {
+describe("REST API calls whose request is taken and never answered, then answered", { concurrency: true }, () => {
     it("login (POST /api/v5/login)", async () => {
         const api = await startFakeEmqxApi(admin, { silence: /^POST \/api\/v5\/login/ });
         try {
@@ -105,7 +105,7 @@ describe("REST API calls whose request is taken and never answered, then answere
     });
 });
 
-describe("MQTT waits behind a port that answers nothing, then answers", () => {
+describe("MQTT waits behind a port that answers nothing, then answers", { concurrency: true }, () => {
     let open: Mosquitto;
     let secured: Mosquitto;
     before(async () => {
