@@ -1,6 +1,6 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
-import { containerLimits, emqxHealthcheck, tlsFilePaths, tlsUploads } from "../lib/docker/containerSpec";
+import { containerLimits, emqxHealthcheck, emqxStopGraceSeconds, tlsFilePaths, tlsUploads } from "../lib/docker/containerSpec";
 import { assertGrants } from "../lib/docker/engine";
 import { type EmqxNodeArgs, emqxEnvironment, firstBootPassword, nodeReadiness, rollingOrder } from "./emqxNode";
 
@@ -69,6 +69,7 @@ export class Broker extends pulumi.ComponentResource {
                     { volumeName: log.name, containerPath: "/opt/emqx/log" },
                 ],
                 healthcheck: emqxHealthcheck,
+                destroyGraceSeconds: emqxStopGraceSeconds,
                 // Readiness is proven by the post-deploy MQTT check, which notices it sooner than a 5 s health poll.
                 wait: false,
                 ...containerLimits(args),

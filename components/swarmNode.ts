@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import type { DockerTls, SwarmHost } from "../lib/config/engine";
-import { emqxHealthcheck, tlsFilePaths } from "../lib/docker/containerSpec";
+import { emqxHealthcheck, emqxStopGraceSeconds, tlsFilePaths } from "../lib/docker/containerSpec";
 import { hostModePorts, imageCommand, restartCondition, startCommand } from "../lib/swarm/service";
 import { type EmqxNodeArgs, emqxEnvironment, firstBootPassword, nodeReadiness, rollingOrder } from "./emqxNode";
 import { HostVolumes } from "./hostVolumes";
@@ -77,6 +77,7 @@ export class SwarmNode extends pulumi.ComponentResource {
                         mounts: volumes.names.map((source, i) => ({ type: "volume", source, target: i === 0 ? "/opt/emqx/data" : "/opt/emqx/log" })),
                         hostname: alias,
                         healthcheck: emqxHealthcheck,
+                        stopGracePeriod: `${emqxStopGraceSeconds}s`,
                         labels: args.labels,
                     },
                     placement: { constraints: [args.host.constraint] },

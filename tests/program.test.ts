@@ -78,6 +78,10 @@ describe("dev stack reproduces the seed docker-compose file", async () => {
         assert.ok((c.inputs.envs as string[]).includes("EMQX_NODE__NAME=emqx@broker.ai4e.internal"));
     });
 
+    it("stops a replaced or destroyed broker as `docker stop` does, with EMQX's 30 s to shut down, instead of killing it", () => {
+        assert.equal(only(run, container).inputs.destroyGraceSeconds, 30);
+    });
+
     it("labels container, network and volumes with project and stack", () => {
         const expected = [{ label: "com.pulumi.project", value: "emqx" }, { label: "com.pulumi.stack", value: "dev" }];
         for (const r of run.resources.filter((x) => [container, network, volume].includes(x.type))) {
@@ -466,7 +470,7 @@ describe("swarm stack: three services on three hosts", async () => {
         mqttAcl: JSON.stringify([sensorOwnTopics]),
     });
     const services = () => run.resources.filter((r) => r.type === "docker:index/service:Service").sort((a, b) => String(a.inputs.name).localeCompare(String(b.inputs.name)));
-    type Spec = { containerSpec: { env: Record<string, string>; labels?: { value: string }[]; secrets: { fileName: string }[]; commands: string[]; mounts: { source: string }[]; hostname: string }; placement: { constraints: string[] }; networksAdvanceds: { aliases: string[] }[] };
+    type Spec = { containerSpec: { stopGracePeriod?: string; env: Record<string, string>; labels?: { value: string }[]; secrets: { fileName: string }[]; commands: string[]; mounts: { source: string }[]; hostname: string }; placement: { constraints: string[] }; networksAdvanceds: { aliases: string[] }[] };
     const spec = (service: RegisteredResource) => service.inputs.taskSpec as Spec;
 
     it("deploys, with no container: one service of one replica per node, each pinned to its host", () => {
@@ -515,6 +519,8 @@ describe("swarm stack: three services on three hosts", async () => {
     it("rolls stop-first with rollback, Swarm waiting for the task, and the stack for each node to serve before the next", async () => {
         assert.deepEqual(services()[0].inputs.updateConfig, { parallelism: 1, order: "stop-first", failureAction: "rollback" });
         assert.deepEqual(services()[0].inputs.convergeConfig, { delay: "1s", timeout: "3m" });
+        // A replaced task gets EMQX's 30 s to shut down; the provider's own default, 0 s, kills it at once.
+        for (const service of services()) assert.equal(spec(service).containerSpec.stopGracePeriod, "30s");
         const deployed = await runProgram("swarm", { dashboardPassword: { secret: secrets.dashboardPassword }, nodeCookie: { secret: secrets.nodeCookie }, mqttUsers: { secret: JSON.stringify([{ username: "sensor", password: secrets.sensorPassword }]) }, mqttAcl: JSON.stringify([sensorOwnTopics]) }, { deployedBefore: true });
         const second = deployed.resources.find((r) => r.type === "docker:index/service:Service" && r.inputs.name === "emqx_2")!;
         assert.ok(second.dependsOn.includes(`${stash}::emqx-ready`), second.dependsOn.join(", "));

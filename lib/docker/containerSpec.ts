@@ -49,5 +49,13 @@ export function containerLimits(limits: { memoryMb: number; nofileLimit: number;
     };
 }
 
+/**
+ * How long a node that goes (replaced, upgraded, destroyed) may take to stop after SIGTERM, in
+ * seconds: EMQX's own shutdown_time. A node stopped this way closes its listeners and leaves its
+ * cluster in about 2 s; without a grace period the docker provider kills it at once (SIGKILL), and
+ * its peers then stall MQTT CONNECTs for a moment while they find it gone.
+ */
+export const emqxStopGraceSeconds = 30;
+
 /** EMQX's documented container health check (its compose file's timings). */
 export const emqxHealthcheck = { tests: ["CMD", "/opt/emqx/bin/emqx", "ctl", "status"], interval: "5s", timeout: "25s", retries: 5 };
