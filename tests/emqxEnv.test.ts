@@ -36,6 +36,14 @@ describe("EMQX environment", () => {
         assert.equal(renderEmqxEnv(base).some((line) => line.startsWith("EMQX_AUTHENTICATION")), false);
     });
 
+    it("seeds a cluster node statically and turns off OTP's overlapping-partition prevention, which can leave EMQX 5.1's database split after a host returns", () => {
+        const env = renderEmqxEnv({ ...base, clusterSeeds: ["emqx@broker.ai4e.internal"] });
+        assert.equal(value(env, "EMQX_CLUSTER__DISCOVERY_STRATEGY"), '"static"');
+        assert.equal(value(env, "EMQX_CLUSTER__STATIC__SEEDS"), '["emqx@broker.ai4e.internal"]');
+        assert.equal(value(env, "ERL_FLAGS"), "-kernel prevent_overlapping_partitions false");
+        assert.equal(value(renderEmqxEnv(base), "ERL_FLAGS"), undefined, "a single broker keeps the VM's defaults");
+    });
+
     it("leaves authorization and retained messages to EMQX's defaults unless the stack manages them", () => {
         assert.equal(renderEmqxEnv(base).some((line) => /^EMQX_(AUTHORIZATION|RETAINER)/.test(line)), false);
     });

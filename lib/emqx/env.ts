@@ -57,6 +57,16 @@ function hoconString(value: string): string {
  */
 const builtInAuthenticator = { mechanism: "password_based", backend: "built_in_database", user_id_type: "username" };
 
+/**
+ * The Erlang VM's own flags for a cluster node (the VM reads ERL_FLAGS itself). OTP 25's `global`
+ * prevents overlapping partitions by default: when a node comes back after its host was lost, it
+ * can disconnect two nodes that never lost each other, and EMQX 5.1's database then stays split
+ * between them (Mnesia's "running_partitioned_network") while every node still lists all as
+ * running, so messages stop crossing between them until a node restarts. EMQX turned it off
+ * itself in later releases (cluster.prevent_overlapping_partitions, default false).
+ */
+const clusterVmFlags = "-kernel prevent_overlapping_partitions false";
+
 /** The variables that carry a secret (the first-boot password, the cookie): only their lines are kept secret. */
 const secretNames = new Set(["EMQX_DASHBOARD__DEFAULT_PASSWORD", "EMQX_NODE__COOKIE"]);
 
@@ -88,6 +98,7 @@ export function renderEmqxEnv(input: EmqxEnvInput): string[] {
     if (input.clusterSeeds) {
         vars.EMQX_CLUSTER__DISCOVERY_STRATEGY = hoconString("static");
         vars.EMQX_CLUSTER__STATIC__SEEDS = `[${input.clusterSeeds.map(hoconString).join(", ")}]`;
+        vars.ERL_FLAGS = clusterVmFlags;
     }
     if (input.authorization) {
         vars.EMQX_AUTHORIZATION__NO_MATCH = hoconString(input.authorization.noMatch);
