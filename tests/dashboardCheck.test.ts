@@ -43,7 +43,7 @@ describe("dashboard proof (against a stand-in answering as EMQX's API does)", ()
         await assert.rejects(checkDashboard({ url: `http://127.0.0.1:${port}`, ...admin, containerName: "x", timeoutMs: 800 }), {
             message: `dashboard http://127.0.0.1:${port}/status did not report "is running" within 0.8 s, last answer ECONNREFUSED`,
         });
-        assert.ok(Date.now() - started < 2000);
+        assert.ok(Date.now() - started < 5000, "it gives up at its deadline rather than hanging");
     });
 
     it("gives up by the deadline while it stays at 503", async () => {

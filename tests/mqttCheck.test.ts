@@ -188,12 +188,13 @@ describe("against aedes in-process", () => {
 
 describe("waiting and giving up", () => {
     it("notices a broker that starts late, retrying until it is there", async () => {
-        const broker = await startMosquitto({ startDelayMs: 1500 });
+        // Late enough for three progress lines a second apart, so two arrive however busy the machine.
+        const broker = await startMosquitto({ startDelayMs: 2500 });
         try {
             const progress: string[] = [];
             const result = await checkMqtt({ url: `mqtt://127.0.0.1:${broker.port}`, timeoutMs: 15_000, onProgress: (m) => progress.push(m) });
             assert.ok(result.attempts > 3, `attempts ${result.attempts}`);
-            assert.ok(result.elapsedMs >= 1400, `elapsed ${result.elapsedMs}`);
+            assert.ok(result.elapsedMs >= 2400, `elapsed ${result.elapsedMs}`);
             assert.match(progress[0], new RegExp(`^waiting for mqtt://127\\.0\\.0\\.1:${broker.port}, attempt 2 \\(could not connect to .* last error ECONNREFUSED\\)$`));
             assert.ok(progress.length >= 2, "about a line a second while it waits");
         } finally {
