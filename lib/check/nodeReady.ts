@@ -88,17 +88,20 @@ export async function nodeServesAgain(node: NodeReadiness, previous: NodeReadine
     const deadline = Date.now() + node.timeoutSeconds * 1000;
     const view = clusterViews(node.dashboardUsername, [...new Set([...node.dashboardPasswords, ...previous.dashboardPasswords])]);
     let wholeSince: number | undefined = undefined;
-    let problem = "nothing answered";
+    let problem: string | undefined = undefined;
     for (let round = 0; round < maxRounds && Date.now() < deadline; round++) {
         const found = await clusterProblem(cluster, view, Math.min(deadline, Date.now() + roundMs));
         if (found === undefined) {
             wholeSince ??= Date.now();
             if (Date.now() - wholeSince >= timing.settleMs) return;
         } else {
-            problem = wholeSince === undefined ? found : `the cluster served whole for ${((Date.now() - wholeSince) / 1000).toFixed(1)} s, then ${found}`;
+            // A round the deadline cut short says less than the one before it.
+            if (problem === undefined || Date.now() < deadline) {
+                problem = wholeSince === undefined ? found : `the cluster served whole for ${((Date.now() - wholeSince) / 1000).toFixed(1)} s, then ${found}`;
+            }
             wholeSince = undefined;
         }
         await new Promise((resolve) => setTimeout(resolve, Math.max(0, Math.min(timing.pauseMs, deadline - Date.now()))));
     }
-    throw new Error(`${node.nodeName} does not serve again: ${problem}`);
+    throw new Error(`${node.nodeName} does not serve again: ${problem ?? "nothing answered"}`);
 }
