@@ -33,6 +33,8 @@ export interface SettleTiming {
 export const defaultSettle: SettleTiming = { settleMs: 5000, pauseMs: 500 };
 /** The longest one look at the whole cluster may take. */
 const roundMs = 3000;
+/** A round that ends this close to the overall deadline was cut short by it (timers may fire a little early). */
+const cutMarginMs = 50;
 /** A bound on the rounds, whatever the timings. */
 const maxRounds = 10_000;
 
@@ -90,13 +92,15 @@ export async function nodeServesAgain(node: NodeReadiness, previous: NodeReadine
     let wholeSince: number | undefined = undefined;
     let problem: string | undefined = undefined;
     for (let round = 0; round < maxRounds && Date.now() < deadline; round++) {
-        const found = await clusterProblem(cluster, view, Math.min(deadline, Date.now() + roundMs));
+        const roundDeadline = Math.min(deadline, Date.now() + roundMs);
+        const found = await clusterProblem(cluster, view, roundDeadline);
         if (found === undefined) {
             wholeSince ??= Date.now();
             if (Date.now() - wholeSince >= timing.settleMs) return;
         } else {
-            // A round the deadline cut short says less than the one before it.
-            if (problem === undefined || Date.now() < deadline) {
+            // A round the overall deadline cut short says less than the one before it.
+            const cutShort = roundDeadline === deadline && Date.now() >= deadline - cutMarginMs;
+            if (problem === undefined || !cutShort) {
                 problem = wholeSince === undefined ? found : `the cluster served whole for ${((Date.now() - wholeSince) / 1000).toFixed(1)} s, then ${found}`;
             }
             wholeSince = undefined;
