@@ -1,8 +1,9 @@
-/** The config loader under Pulumi's runtime: every secret it hands the program is a Pulumi secret. */
+/** The config loader under Pulumi's runtime: typed arguments, and every secret it hands the Deployment a Pulumi secret. */
 import * as pulumi from "@pulumi/pulumi";
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { loadStackSettings, type StackSettings } from "../lib/config/loadStackSettings";
+import type { DeploymentArgs } from "../components/deploymentArgs";
+import { loadStackConfig } from "../lib/config/loadStackSettings";
 import { makeTempPki } from "./brokers/certificates";
 import { stackConfig } from "./harness/stackFiles";
 
@@ -10,10 +11,10 @@ function plain<T>(output: pulumi.Output<T>): Promise<T> {
     return new Promise((resolve) => output.apply(resolve));
 }
 
-describe("loadStackSettings (prod, every secret set)", () => {
+describe("loadStackConfig (prod, every secret set)", () => {
     const pki = makeTempPki();
     after(() => pki.remove());
-    let settings: StackSettings;
+    let args: DeploymentArgs;
 
     before(async () => {
         const { values, secretKeys } = stackConfig("prod", {
@@ -27,24 +28,25 @@ describe("loadStackSettings (prod, every secret set)", () => {
         });
         pulumi.runtime.setAllConfig(values, secretKeys);
         await pulumi.runtime.setMocks({ newResource: (args) => ({ id: args.name, state: args.inputs }), call: (args) => args.inputs }, "emqx", "prod", false);
-        settings = loadStackSettings();
+        args = loadStackConfig();
     });
 
     it("wraps the dashboard password, cookie, MQTT accounts and TLS key as secrets", async () => {
-        assert.equal(await pulumi.isSecret(settings.dashboardPassword), true);
-        assert.equal(await pulumi.isSecret(settings.nodeCookie!), true);
-        assert.equal(await pulumi.isSecret(settings.mqttUsers), true);
-        assert.equal(await pulumi.isSecret(settings.tls!.privateKey), true);
+        for (const key of ["dashboardPassword", "nodeCookie", "mqttUsers", "tlsPrivateKey"] as const) {
+            assert.equal(await pulumi.isSecret(pulumi.output(args[key])), true, key);
+        }
     });
 
     it("keeps a password taken out of the accounts secret", async () => {
-        const first = settings.mqttUsers.apply((users) => users[0].password);
+        const first = pulumi.output(args.mqttUsers!).apply((users) => users[0].password);
         assert.equal(await pulumi.isSecret(first), true);
         assert.equal(await plain(first), "sensor-password-1");
     });
 
-    it("leaves what is public plain: names and the certificate", () => {
-        assert.deepEqual(settings.mqttUsernames, ["sensor"]);
-        assert.match(settings.tls!.certificate, /^-----BEGIN CERTIFICATE-----/);
+    it("hands every other key over plain, in its own type: numbers, booleans, structured lists", () => {
+        assert.equal(args.mqttPort, 1883);
+        assert.equal(args.allowAnonymous, false);
+        assert.equal(args.mqttAcl?.[0].topic, "sensors/${username}/#");
+        assert.match(String(args.tlsCertificate), /^-----BEGIN CERTIFICATE-----/);
     });
 });

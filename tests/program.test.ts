@@ -20,7 +20,7 @@ function stashNamed(run: ProgramRun, name: string): RegisteredResource {
     assert.ok(found, `no Stash ${name}`);
     return found;
 }
-const checkOf = (run: ProgramRun) => stashNamed(run, "post-deploy-check-passed");
+const checkOf = (run: ProgramRun) => stashNamed(run, "emqx-post-deploy-check-passed");
 const runsBeforeRecorded = (name: string) => ({ beforeCreate: [name], beforeUpdate: [name] });
 const sensorOwnTopics = { username: "sensor", permission: "allow", action: "all", topic: "sensors/${username}/#" };
 const prodAccount = { mqttUsers: { secret: JSON.stringify([{ username: "sensor", password: "sensor-password-1" }]) }, mqttAcl: JSON.stringify([sensorOwnTopics]) };
@@ -35,7 +35,7 @@ describe("dev stack reproduces the seed docker-compose file", async () => {
         assert.equal(net.inputs.name, "ai4e_net");
         assert.deepEqual(net.inputs.ipamConfigs, [{ subnet: "172.20.0.0/16" }]);
         assert.equal(net.inputs.driver, "bridge");
-        assert.equal(net.parent, "emqx:index:Network::network");
+        assert.equal(net.parent, "emqx:index:Network::emqx-network");
     });
 
     it("pulls emqx/emqx:5.1.4 and keeps it locally on destroy", () => {
@@ -93,7 +93,7 @@ describe("dev stack reproduces the seed docker-compose file", async () => {
 
     it("makes the container depend on the network, and replaces both delete-first", () => {
         const c = only(run, container);
-        assert.ok(c.dependsOn.includes(`${network}::network`), c.dependsOn.join(", "));
+        assert.ok(c.dependsOn.includes(`${network}::emqx-network`), c.dependsOn.join(", "));
         assert.ok(c.dependsOn.includes(`${image}::emqx-image`));
         assert.equal(c.deleteBeforeReplace, true);
         assert.equal(only(run, network).deleteBeforeReplace, true);
@@ -146,14 +146,14 @@ describe("dev stack reproduces the seed docker-compose file", async () => {
         assert.equal(kept.parent, "emqx:index:Broker::emqx");
         assert.ok((only(run, container).inputs.envs as string[]).includes('EMQX_DASHBOARD__DEFAULT_PASSWORD="public"'));
         assert.ok(only(run, container).dependsOn.includes(`${stash}::emqx-first-boot-password`), "the env comes from the Stash's output");
-        const admin = stashNamed(run, "dashboard-password-applied");
+        const admin = stashNamed(run, "emqx-dashboard-password-applied");
         const applied = admin.inputs.input as Record<string, unknown>;
         assert.deepEqual([applied.username, applied.password, applied.firstBootPassword, applied.containerId], ["admin", "public", "public", "emqx-id"]);
-        assert.deepEqual(admin.hooks, runsBeforeRecorded("dashboard-password-applied"), "set through the API inside up, before the change is recorded");
+        assert.deepEqual(admin.hooks, runsBeforeRecorded("emqx-dashboard-password-applied"), "set through the API inside up, before the change is recorded");
         assert.deepEqual(admin.secretInputs, ["input"]);
         assert.ok(admin.dependsOn.includes(`${container}::emqx`));
-        assert.ok(checkOf(run).dependsOn.includes(`${stash}::dashboard-password-applied`), "the check logs in after the password is set");
-        assert.deepEqual(checkOf(run).hooks, runsBeforeRecorded("post-deploy-check-passed"), "the check runs inside up; a failure is not recorded");
+        assert.ok(checkOf(run).dependsOn.includes(`${stash}::emqx-dashboard-password-applied`), "the check logs in after the password is set");
+        assert.deepEqual(checkOf(run).hooks, runsBeforeRecorded("emqx-post-deploy-check-passed"), "the check runs inside up; a failure is not recorded");
     });
 
     it("keeps the seed's open broker: no accounts, no authenticator, the image's own certificates", () => {
@@ -292,7 +292,7 @@ describe("prod stack with MQTT accounts and its own certificate", async () => {
     it("checks as the first account once the accounts exist, refusing anonymous clients, and over TLS with the CA", () => {
         const c = checkOf(run);
         const inputs = c.inputs.input as Record<string, unknown>;
-        assert.ok(c.dependsOn.includes(`${mqttUsers}::mqtt-users`), c.dependsOn.join(", "));
+        assert.ok(c.dependsOn.includes(`${mqttUsers}::emqx-mqtt-users`), c.dependsOn.join(", "));
         assert.equal(inputs.username, "sensor");
         assert.equal(inputs.password, secrets.sensorPassword);
         assert.equal(inputs.refuseAnonymous, true);
@@ -312,7 +312,7 @@ describe("prod stack with MQTT accounts and its own certificate", async () => {
 
     it("proves the rules: the round trip on the first account's own topic, and a subscription the rules deny", () => {
         const c = checkOf(run);
-        assert.ok(c.dependsOn.includes(`${mqttAcl}::mqtt-acl`), "the check waits for the rules");
+        assert.ok(c.dependsOn.includes(`${mqttAcl}::emqx-mqtt-acl`), "the check waits for the rules");
         assert.deepEqual((c.inputs.input as { acl: unknown }).acl, { roundTripTopic: "sensors/sensor/FILL", refused: { action: "subscribe", topic: "#", because: "emqx:mqttAcl[2] denies it" } });
     });
 
@@ -430,7 +430,7 @@ describe("cluster stack: three nodes that seed from node 1", async () => {
     });
 
     it("proves the cluster after deploy: every node, node 1 first", () => {
-        const check = three.resources.find((r) => r.type === stash && r.name === "post-deploy-check-passed")!;
+        const check = three.resources.find((r) => r.type === stash && r.name === "emqx-post-deploy-check-passed")!;
         assert.deepEqual((check.inputs.input as { cluster: unknown }).cluster, [
             { nodeName: "emqx@cluster.ai4e.internal", mqttUrl: "mqtt://127.0.0.1:11883" },
             { nodeName: "emqx@cluster2.ai4e.internal", mqttUrl: "mqtt://127.0.0.1:11884" },
@@ -449,11 +449,12 @@ describe("cluster stack: three nodes that seed from node 1", async () => {
         assert.equal(five.error, undefined);
         assert.equal(containers(five).length, 5);
         const [threeDeployed, fiveLater] = await Promise.all([runProgram("cluster", {}, { deployedBefore: true }), runProgram("cluster", { nodes: "5" }, { deployedBefore: true })]);
-        // What proves the whole cluster (the check, the password) runs again; every node's own resource stays as it was.
-        const clusterWide = new Set(["post-deploy-check-passed", "dashboard-password-applied"]);
+        // What proves the whole cluster (the check, the password) runs again, and the deployment records its new
+        // arguments; every node's own resource stays as it was.
+        const clusterWide = new Set(["emqx-post-deploy-check-passed", "emqx-dashboard-password-applied", "emqx:index:Deployment"]);
         // A marker's input is this run's nonce, which the engine ignores (ignoreChanges) once the marker exists.
         const kept = (r: RegisteredResource) => (r.name.endsWith("-deployed") ? {} : r.inputs);
-        const byName = (run: ProgramRun) => new Map(run.resources.filter((r) => !clusterWide.has(r.name)).map((r) => [`${r.type}::${r.name}`, [kept(r), r.dependsOn]]));
+        const byName = (run: ProgramRun) => new Map(run.resources.filter((r) => !clusterWide.has(r.name) && !clusterWide.has(r.type)).map((r) => [`${r.type}::${r.name}`, [kept(r), r.dependsOn]]));
         const before = byName(threeDeployed);
         const after = byName(fiveLater);
         assert.ok(before.size > 20, [...before.keys()].join(", "));

@@ -10,7 +10,7 @@ import { type ConfigValue, declaredConfig, stackConfig } from "./harness/stackFi
 
 function parse(stack: string, overrides: Record<string, ConfigValue | null> = {}, now?: Date): Settings {
     const { values, secretKeys } = stackConfig(stack, overrides);
-    return parseSettings({ get: (key) => values[`emqx:${key}`], isSecret: (key) => secretKeys.includes(`emqx:${key}`) }, "emqx", now);
+    return parseSettings({ get: (key) => values[`emqx:${key}`], isSecret: (key) => secretKeys.includes(`emqx:${key}`) }, (key) => `emqx:${key}`, now);
 }
 
 function problems(stack: string, overrides: Record<string, ConfigValue | null>, now?: Date): string[] {

@@ -10,16 +10,14 @@ import type { PortBinding } from "./types";
 export interface ClusterNode {
     /** 1-based. */
     index: number;
-    /** Pulumi name of its Broker component ("emqx" for node 1, so a single broker's state stays). */
-    resourceName: string;
     containerName: string;
     containerIp: string;
     /** EMQX node name, name@host; the host is its network alias. */
     nodeName: string;
     /** Host ports: all five listeners for node 1; MQTT and the dashboard, each shifted by k−1, for node k. */
     ports: PortBinding[];
-    /** Appended to the stack's volume prefix ("" for node 1). */
-    volumeSuffix: string;
+    /** Appended to the deployment's name for the node's resources and volumes ("" for node 1, so a single broker's names stay). */
+    suffix: string;
 }
 
 /** The listeners every node publishes; node 1 publishes them all. */
@@ -43,16 +41,15 @@ export function clusterLayout(settings: { nodes: number; containerName: string; 
     return Array.from({ length: settings.nodes }, (_, i) => {
         const index = i + 1;
         if (index === 1) {
-            return { index, resourceName: "emqx", containerName: settings.containerName, containerIp: settings.containerIp, nodeName: settings.nodeName, ports: settings.ports, volumeSuffix: "" };
+            return { index, containerName: settings.containerName, containerIp: settings.containerIp, nodeName: settings.nodeName, ports: settings.ports, suffix: "" };
         }
         return {
             index,
-            resourceName: `emqx-node${index}`,
             containerName: `${settings.containerName}_${index}`,
             containerIp: formatIpv4(parseIpv4(settings.containerIp)! + i),
             nodeName: numberedNodeName(settings.nodeName, index),
             ports: settings.ports.filter((p) => everyNode.has(p.key)).map((p) => ({ ...p, hostPort: p.hostPort + shift(i) })),
-            volumeSuffix: `-node${index}`,
+            suffix: `-node${index}`,
         };
     });
 }

@@ -21,12 +21,13 @@ export class ConfigReader {
 
     constructor(
         readonly source: ConfigSource,
-        readonly namespace: string,
+        /** How a problem names a key: `emqx:mqttPort` for the stack's configuration, `mqttPort` for a Deployment's argument. */
+        readonly label: (key: string) => string,
     ) {}
 
     /** Records a problem with `key`. */
     fail(key: string, message: string): void {
-        this.problems.push(`${this.namespace}:${key} ${message}`);
+        this.problems.push(`${this.label(key)} ${message}`);
     }
 
     /** The raw text, or undefined (recorded as a problem): Pulumi.yaml declares a default for every key. */

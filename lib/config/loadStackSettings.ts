@@ -1,5 +1,7 @@
-/** Reads the stack's configuration through the Pulumi runtime and turns secrets into Pulumi secrets. */
+/** Reads the stack's configuration through the Pulumi runtime, validated, as a Deployment's arguments. */
 import * as pulumi from "@pulumi/pulumi";
+import type { DeploymentArgs } from "../../components/deploymentArgs";
+import { configDefaults, structuredKeys } from "./defaults";
 import { ConfigError, type MqttUser, parseSettings, type Settings } from "./settings";
 
 // isConfigSecret is exported by the runtime but left out of its typings; Config.get uses it to warn.
@@ -17,31 +19,8 @@ export type StackSettings = Omit<Settings, "dashboardPassword" | "nodeCookie" | 
     tls: (Omit<NonNullable<Settings["tls"]>, "privateKey"> & { privateKey: pulumi.Output<string> }) | undefined;
 };
 
-/**
- * Raw values come from `pulumi.runtime.getConfig`, which does not warn about secrets: the
- * plain text is needed once, here, to validate it before any resource is declared.
- */
-export function loadStackSettings(): StackSettings {
-    const namespace = pulumi.getProject();
-    const fullKey = (key: string) => `${namespace}:${key}`;
-    let settings: Settings;
-    try {
-        settings = parseSettings(
-            {
-                get: (key) => pulumi.runtime.getConfig(fullKey(key)),
-                isSecret: (key) => isConfigSecret(fullKey(key)),
-            },
-            namespace,
-        );
-    } catch (err) {
-        if (err instanceof ConfigError) {
-            throw new pulumi.RunError(err.message);
-        }
-        throw err;
-    }
-    for (const warning of settings.warnings) {
-        void pulumi.log.warn(warning);
-    }
+/** The settings with every secret value wrapped as a Pulumi secret. */
+export function withSecretsWrapped(settings: Settings): StackSettings {
     return {
         ...settings,
         dashboardPassword: pulumi.secret(settings.dashboardPassword),
@@ -50,4 +29,31 @@ export function loadStackSettings(): StackSettings {
         mqttUsernames: settings.mqttUsers.map((u) => u.username),
         tls: settings.tls && { ...settings.tls, privateKey: pulumi.secret(settings.tls.privateKey) },
     };
+}
+
+/**
+ * The stack's configuration, validated in full first (problems name `emqx:KEY` and the command
+ * that fixes it), as a Deployment's arguments: each key's value in its type, and every key the
+ * stack stores encrypted a Pulumi secret. Raw values come from `pulumi.runtime.getConfig`, which
+ * does not warn about secrets: the plain text is needed once, here, to validate it.
+ */
+export function loadStackConfig(): DeploymentArgs {
+    const namespace = pulumi.getProject();
+    const fullKey = (key: string) => `${namespace}:${key}`;
+    const source = { get: (key: string) => pulumi.runtime.getConfig(fullKey(key)), isSecret: (key: string) => isConfigSecret(fullKey(key)) };
+    try {
+        parseSettings(source, fullKey);
+    } catch (err) {
+        throw err instanceof ConfigError ? new pulumi.RunError(err.message) : err;
+    }
+    const defaults: Record<string, unknown> = configDefaults;
+    const args: Record<string, unknown> = {};
+    for (const key of [...Object.keys(defaults), ...structuredKeys]) {
+        const raw = source.get(key);
+        if (raw === undefined || (raw === "" && !(key in defaults))) continue;
+        const kind = typeof defaults[key];
+        const value = kind === "number" ? Number(raw) : kind === "boolean" ? raw === "true" : kind === "string" ? raw : JSON.parse(raw);
+        args[key] = source.isSecret(key) ? pulumi.secret(value) : value;
+    }
+    return args as DeploymentArgs;
 }

@@ -74,15 +74,18 @@ export interface Settings extends EngineSettings {
 
 /** A configuration problem; `problems` holds one line per bad key, each naming the key. */
 export class ConfigError extends Error {
-    constructor(readonly problems: string[]) {
-        super(`invalid stack configuration:\n  ${problems.join("\n  ")}`);
+    constructor(
+        readonly problems: string[],
+        subject = "stack configuration",
+    ) {
+        super(`invalid ${subject}:\n  ${problems.join("\n  ")}`);
         this.name = "ConfigError";
     }
 }
 
-/** Parses and validates every key; throws one ConfigError listing every problem found. */
-export function parseSettings(source: ConfigSource, namespace: string, now = new Date()): Settings {
-    const r = new ConfigReader(source, namespace);
+/** Parses and validates every key, each named in problems by `label`; throws one ConfigError listing every problem found. */
+export function parseSettings(source: ConfigSource, label: (key: string) => string, now = new Date(), subject?: string): Settings {
+    const r = new ConfigReader(source, label);
     const image = validateImage(r);
     const nodeName = validateNodeName(r);
     const { swarmHostsGiven, ...engine } = validateEngine(r, nodeName);
@@ -135,6 +138,6 @@ export function parseSettings(source: ConfigSource, namespace: string, now = new
         checkTimeoutSeconds: r.integer("checkTimeoutSeconds", 1, 3600),
         warnings,
     };
-    if (r.problems.length > 0) throw new ConfigError(r.problems);
+    if (r.problems.length > 0) throw new ConfigError(r.problems, subject);
     return settings;
 }

@@ -78,7 +78,7 @@ export function validatePorts(r: ConfigReader, swarm: boolean): PortBinding[] {
     for (const listener of listeners) {
         const hostPort = r.integer(listener.key, 1, 65535);
         const clash = ports.find((p) => p.hostPort === hostPort);
-        if (clash && !Number.isNaN(hostPort)) r.fail(listener.key, `is ${hostPort}, the same host port as ${r.namespace}:${clash.key}; each listener needs its own port`);
+        if (clash && !Number.isNaN(hostPort)) r.fail(listener.key, `is ${hostPort}, the same host port as ${r.label(clash.key)}; each listener needs its own port`);
         const hostIp = listener.dashboard ? dashboardBindAddress : bindAddress;
         ports.push({ key: listener.key, purpose: listener.purpose, containerPort: listener.containerPort, hostPort, hostIp });
     }

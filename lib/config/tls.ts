@@ -36,7 +36,7 @@ function serverNameOf(cert: X509Certificate): string | undefined {
 }
 
 /**
- * Returns the facts, or one problem per key, each naming the key (`fail` adds the namespace).
+ * Returns the facts, or one problem per key, each naming the key (`fail` adds how the key is named).
  * Never echoes PEM text: the key is a secret.
  */
 export function inspectTls(pem: TlsPem, now: Date, fail: (key: string, message: string) => undefined): TlsFacts | undefined {
