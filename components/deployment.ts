@@ -7,8 +7,8 @@ import { DashboardPassword } from "./dashboardPassword";
 import type { DeploymentArgs } from "./deploymentArgs";
 import { resolveArguments, secretArgumentsWrapped } from "./deploymentArguments";
 import { declareNodes, engineProvider } from "./emqxNodes";
-import { MqttAcl } from "./mqttAcl";
-import { MqttUsers } from "./mqttUsers";
+import { declareMqttAcl } from "./mqttAcl";
+import { declareMqttUsers } from "./mqttUsers";
 import { Network } from "./network";
 import { PostDeployCheck } from "./postDeployCheck";
 
@@ -192,9 +192,9 @@ export class Deployment extends pulumi.ComponentResource<Deployed> {
             timeoutSeconds: settings.checkTimeoutSeconds,
         };
         const afterPassword = { dependsOn: [dashboardPassword] };
-        const users = requireMqttCredentials ? new MqttUsers(`${name}-mqtt-users`, { users: settings.mqttUsers, ...dashboardApi, ...afterContainer }, under("mqtt-users", afterPassword)) : undefined;
+        const users = requireMqttCredentials ? declareMqttUsers(`${name}-mqtt-users`, { users: settings.mqttUsers, ...dashboardApi, ...afterContainer }, under("mqtt-users", afterPassword)) : undefined;
         const { authorization } = settings;
-        const acl = authorization.mqttAcl.length > 0 ? new MqttAcl(`${name}-mqtt-acl`, { rules: authorization.mqttAcl, ...dashboardApi, ...afterContainer }, under("mqtt-acl", afterPassword)) : undefined;
+        const acl = authorization.mqttAcl.length > 0 ? declareMqttAcl(`${name}-mqtt-acl`, { rules: authorization.mqttAcl, ...dashboardApi, ...afterContainer }, under("mqtt-acl", afterPassword)) : undefined;
 
         // Proof: the deploy only succeeds once an MQTT message makes the round trip (as the first
         // account, on a topic its rules allow, with anonymous clients and a forbidden request

@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { type CliEngine, dockerCli } from "../lib/docker/cli";
+import { declareServed, type ServedType } from "./servedResource";
 
 /** Inputs of a Swarm node's volumes on its own host. */
 export interface HostVolumesArgs {
@@ -18,11 +19,11 @@ type Inputs = pulumi.Unwrap<HostVolumesArgs>;
 /** How long a volume whose task is still stopping (in use) is tried again before its removal fails. */
 const removalTries = 60;
 
-/** Serialized into the engine's dynamic-provider host: plain functions and node_modules only. */
+/** Serialized into the engine's dynamic-provider host (or called by the package's provider): plain functions and node_modules only. */
 const provider: pulumi.dynamic.ResourceProvider = {
     async create(inputs: Inputs) {
         const labels = Object.entries(inputs.labels).flatMap(([key, value]) => ["--label", `${key}=${value}`]);
-        for (const name of inputs.names) dockerCli(inputs, ["volume", "create", ...labels, name]);
+        for (const name of inputs.names) await dockerCli(inputs, ["volume", "create", ...labels, name]);
         return { id: `${inputs.dockerHost}/${inputs.names.join(",")}`, outs: inputs };
     },
     async diff(_id: string, olds: Inputs, news: Inputs) {
@@ -37,7 +38,7 @@ const provider: pulumi.dynamic.ResourceProvider = {
         for (const name of olds.names) {
             for (let attempt = 1; ; attempt++) {
                 try {
-                    dockerCli(olds, ["volume", "rm", name]);
+                    await dockerCli(olds, ["volume", "rm", name]);
                     break;
                 } catch (err) {
                     const message = (err as Error).message;
@@ -50,13 +51,14 @@ const provider: pulumi.dynamic.ResourceProvider = {
     },
 };
 
+/** The volumes' lifecycle, served by the dynamic-provider host or by the package's provider. */
+export const hostVolumesType: ServedType = { type: "HostVolumes", provider };
+
 /**
  * A Swarm node's data and log volumes, made and removed through its own host's engine with the
  * docker CLI. Only these operations reach that engine: a host that is down stops no `up` that
  * leaves its volumes alone (a provider for its engine would fail every `up` when it cannot connect).
  */
-export class HostVolumes extends pulumi.dynamic.Resource {
-    constructor(name: string, args: HostVolumesArgs, opts?: pulumi.CustomResourceOptions) {
-        super(provider, name, args, { ...opts, additionalSecretOutputs: ["tls"] }, "emqx", "HostVolumes");
-    }
+export function declareHostVolumes(name: string, args: HostVolumesArgs, opts: pulumi.CustomResourceOptions): pulumi.CustomResource {
+    return declareServed(hostVolumesType, name, args, { ...opts, additionalSecretOutputs: ["tls"] });
 }

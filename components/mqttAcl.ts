@@ -2,6 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { type AclRule, emqxRules } from "../lib/emqx/acl";
 import { readAcl, syncAcl } from "../lib/emqx/aclSync";
 import { type ApiLoginArgs, type Owned, ownedProvider } from "./ownedByStack";
+import { declareServed, type ServedType } from "./servedResource";
 
 /** Inputs of the MQTT authorization rules resource. */
 export interface MqttAclArgs extends ApiLoginArgs {
@@ -19,7 +20,7 @@ function canonical(rules: AclRule[]): string {
     return JSON.stringify([[...users].sort(([a], [b]) => a.localeCompare(b)), all]);
 }
 
-/** Serialized into the engine's dynamic-provider host: plain functions and node_modules only. */
+/** Serialized into the engine's dynamic-provider host (or called by the package's provider): plain functions and node_modules only. */
 const authorization: Owned<AclInputs, AclState> = {
     id: "mqtt-acl",
     what: "MQTT authorization rules",
@@ -36,14 +37,15 @@ const authorization: Owned<AclInputs, AclState> = {
     differs: (olds, news) => (olds.clientIds ?? []).length > 0 || canonical(olds.rules) !== canonical(news.rules),
 };
 
+/** The rules' lifecycle, served by the dynamic-provider host or by the package's provider. */
+export const mqttAclType: ServedType = { type: "MqttAcl", provider: ownedProvider(authorization) };
+
 /**
- * Who may publish and subscribe where: the stack's rules in EMQX's built-in database authorization
- * source, set through the REST API whenever the configuration or the container changes; rules it
- * does not list are deleted. `pulumi refresh` sees rules changed behind its back, and the next `up`
- * puts them back.
+ * Who may publish and subscribe where: the deployment's rules in EMQX's built-in database
+ * authorization source, set through the REST API whenever the arguments or the container change;
+ * rules it does not list are deleted. `pulumi refresh` sees rules changed behind its back, and the
+ * next `up` puts them back.
  */
-export class MqttAcl extends pulumi.dynamic.Resource {
-    constructor(name: string, args: MqttAclArgs, opts?: pulumi.CustomResourceOptions) {
-        super(ownedProvider(authorization), name, { ...args, clientIds: undefined }, { ...opts, additionalSecretOutputs: ["dashboardPassword"] }, "emqx", "MqttAcl");
-    }
+export function declareMqttAcl(name: string, args: MqttAclArgs, opts: pulumi.CustomResourceOptions): pulumi.CustomResource {
+    return declareServed(mqttAclType, name, { ...args, clientIds: undefined }, { ...opts, additionalSecretOutputs: ["dashboardPassword"] });
 }

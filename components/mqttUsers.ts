@@ -2,6 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { MqttUser } from "../lib/config/settings";
 import { listMqttUsers, syncMqttUsers } from "../lib/emqx/accounts";
 import { type ApiLoginArgs, type Owned, ownedProvider } from "./ownedByStack";
+import { declareServed, type ServedType } from "./servedResource";
 
 /** Inputs of the MQTT accounts resource. */
 export interface MqttUsersArgs extends ApiLoginArgs {
@@ -13,7 +14,7 @@ type UsersInputs = pulumi.Unwrap<MqttUsersArgs>;
 /** State: the inputs, the account names, and the accounts EMQX holds that the stack does not list (after a refresh). */
 type UsersState = UsersInputs & { usernames: string[]; unlisted: string[] };
 
-/** Serialized into the engine's dynamic-provider host: plain functions and node_modules only. */
+/** Serialized into the engine's dynamic-provider host (or called by the package's provider): plain functions and node_modules only. */
 const accounts: Owned<UsersInputs, UsersState> = {
     id: "mqtt-users",
     what: "MQTT users",
@@ -32,17 +33,15 @@ const accounts: Owned<UsersInputs, UsersState> = {
     differs: (olds, news) => (olds.unlisted ?? []).length > 0 || JSON.stringify(olds.users) !== JSON.stringify(news.users),
 };
 
-/**
- * The stack's MQTT accounts in EMQX's built-in database, created or reset through the REST API
- * whenever the configuration or the container changes; every account the configuration does not
- * list is deleted. `pulumi refresh` sees accounts deleted or added behind its back, and the next
- * `up` repairs them. Its passwords stay secret in state.
- */
-export class MqttUsers extends pulumi.dynamic.Resource {
-    /** The account names, for people and for the check. */
-    declare readonly usernames: pulumi.Output<string[]>;
+/** The accounts' lifecycle, served by the dynamic-provider host or by the package's provider. */
+export const mqttUsersType: ServedType = { type: "MqttUsers", provider: ownedProvider(accounts) };
 
-    constructor(name: string, args: MqttUsersArgs, opts?: pulumi.CustomResourceOptions) {
-        super(ownedProvider(accounts), name, { ...args, usernames: undefined, unlisted: undefined }, { ...opts, additionalSecretOutputs: ["users", "dashboardPassword"] }, "emqx", "MqttUsers");
-    }
+/**
+ * The deployment's MQTT accounts in EMQX's built-in database, created or reset through the REST
+ * API whenever the arguments or the container change; every account not listed is deleted.
+ * `pulumi refresh` sees accounts deleted or added behind its back, and the next `up` repairs
+ * them. Its passwords stay secret in state.
+ */
+export function declareMqttUsers(name: string, args: MqttUsersArgs, opts: pulumi.CustomResourceOptions): pulumi.CustomResource {
+    return declareServed(mqttUsersType, name, { ...args, usernames: undefined, unlisted: undefined }, { ...opts, additionalSecretOutputs: ["users", "dashboardPassword"] });
 }

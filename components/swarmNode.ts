@@ -3,9 +3,10 @@ import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import type { DockerTls, SwarmHost } from "../lib/config/engine";
 import { emqxHealthcheck, emqxStopGraceSeconds, tlsFilePaths } from "../lib/docker/containerSpec";
-import { hostModePorts, imageCommand, restartCondition, startCommand } from "../lib/swarm/service";
+import { hostModePorts, restartCondition, startCommand } from "../lib/swarm/service";
 import { type EmqxNodeArgs, emqxEnvironment, firstBootPassword, nodeReadiness, rollingOrder } from "./emqxNode";
-import { HostVolumes } from "./hostVolumes";
+import { declareHostVolumes } from "./hostVolumes";
+import { declareImageCommand } from "./imageCommand";
 
 /** Inputs of one EMQX node as a Swarm service. */
 export interface SwarmNodeArgs extends EmqxNodeArgs {
@@ -62,7 +63,9 @@ export class SwarmNode extends pulumi.ComponentResource {
         const tls = args.tls && tlsFiles ? this.tlsFiles(name, args, { ...args.tls, files: tlsFiles }) : { secrets: [], configs: [] };
         const volumes = this.volumes(name, args);
         const alias = args.nodeName.split("@")[1];
-        const command = image.name.apply((reference) => startCommand(secretEnv.map((line) => line.name), imageCommand(reference, { dockerHost: args.dockerHost, tls: args.dockerTls })));
+        const managerTls = args.dockerTls && pulumi.secret(args.dockerTls);
+        const imageOwn = declareImageCommand(`${name}-image-command`, { image: image.name, dockerHost: args.dockerHost, tls: managerTls }, { parent: this });
+        const command = imageOwn.apply((own) => startCommand(secretEnv.map((line) => line.name), own));
         this.service = new docker.Service(
             name,
             {
@@ -133,13 +136,13 @@ export class SwarmNode extends pulumi.ComponentResource {
      * themselves made there (kept on destroy as the stack says); otherwise Swarm makes them on the
      * host when the task first starts, and they outlive the stack.
      */
-    private volumes(name: string, args: SwarmNodeArgs): { names: string[]; resources: HostVolumes[] } {
+    private volumes(name: string, args: SwarmNodeArgs): { names: string[]; resources: pulumi.CustomResource[] } {
         const names = ["data", "log"].map((purpose) => `${args.volumePrefix}-${purpose}`);
         if (!args.host.dockerHost) return { names, resources: [] };
         // The key travels inside `tls`, so all of it is a secret.
         const tls = args.dockerTls && pulumi.secret(args.dockerTls);
         const labels = Object.fromEntries(args.labels.map((l) => [l.label, l.value]));
-        const volumes = new HostVolumes(`${name}-volumes`, { dockerHost: args.host.dockerHost, tls, names, labels }, { parent: this, retainOnDelete: args.keepVolumesOnDestroy });
+        const volumes = declareHostVolumes(`${name}-volumes`, { dockerHost: args.host.dockerHost, tls, names, labels }, { parent: this, retainOnDelete: args.keepVolumesOnDestroy });
         return { names, resources: [volumes] };
     }
 }

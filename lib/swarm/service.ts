@@ -29,10 +29,10 @@ export function hostModePorts(ports: PortBinding[]) {
  * The image's entrypoint and command, as the engine at `engine.dockerHost` (a Swarm manager; ""
  * for the local default) has them. Throws one line naming the image when the engine does not have it.
  */
-export function imageCommand(image: string, engine: CliEngine): string[] {
+export async function imageCommand(image: string, engine: CliEngine): Promise<string[]> {
     let config: string;
     try {
-        config = dockerCli(engine, ["image", "inspect", "--format", "{{json .Config}}", image]);
+        config = await dockerCli(engine, ["image", "inspect", "--format", "{{json .Config}}", image]);
     } catch (err) {
         throw new Error(`cannot read the entrypoint of ${image}: ${(err as Error).message}`);
     }

@@ -6,6 +6,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { MockMonitor } from "@pulumi/pulumi/runtime/mocks";
 import * as path from "node:path";
+import requireFromString from "require-from-string";
 import { repoRoot, stackConfig } from "./stackFiles";
 
 const secretSig = "1b47061264138c4ac30d75fd1eb44270";
@@ -48,10 +49,12 @@ function unwrapSecrets(value: any): any {
 }
 
 /**
- * Outputs the engine and the real providers compute: a recognisable image id, and a Stash's first
+ * Outputs the engine and the real providers compute: a recognisable image id, an image's command, and a Stash's first
  * value (with HARNESS_DEPLOYED_BEFORE, a node's "-deployed" marker keeps an earlier deploy's value).
  */
-function computedByProviders(type: string, name: string, inputs: Record<string, any>): Record<string, unknown> {
+async function computedByProviders(type: string, name: string, inputs: Record<string, any>): Promise<Record<string, unknown>> {
+    // The image's own command, read by its serialized provider as the engine would run it (against the stand-in `docker` on PATH).
+    if (type === "pulumi-nodejs:dynamic/emqx:ImageCommand") return (await requireFromString(inputs.__provider).handler().create(inputs)).outs;
     if (type === "docker:index/remoteImage:RemoteImage") return { imageId: "sha256:mock" };
     if (type === "pulumi:index:Stash" && name.endsWith("-deployed") && process.env.HARNESS_DEPLOYED_BEFORE) return { output: "an earlier deploy's nonce" };
     if (type === "pulumi:index:Stash") return { output: inputs.input };
@@ -96,9 +99,9 @@ async function main(): Promise<void> {
 
     await pulumi.runtime.setMocks(
         {
-            newResource: (args) => ({
+            newResource: async (args) => ({
                 id: `${args.name}-id`,
-                state: { ...args.inputs, ...computedByProviders(args.type, args.name, args.inputs) },
+                state: { ...args.inputs, ...(await computedByProviders(args.type, args.name, args.inputs)) },
             }),
             call: (args) => args.inputs,
         },
