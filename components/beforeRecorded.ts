@@ -1,4 +1,14 @@
+import { AsyncResource } from "node:async_hooks";
 import * as pulumi from "@pulumi/pulumi";
+
+/**
+ * A resource hook whose callback runs in the context it was declared in. The engine calls hooks
+ * back later, from outside that context; in a component provider the context holds the consumer's
+ * engine connection, so without it what the hook logs would never reach the consumer's `up`.
+ */
+export function contextualHook(name: string, callback: pulumi.ResourceHookFunction): pulumi.ResourceHook {
+    return new pulumi.ResourceHook(name, AsyncResource.bind(callback));
+}
 
 /** A Stash's input as a hook receives it: secrets arrive as Outputs. */
 async function stashInput<T>(inputs: Record<string, unknown> | undefined): Promise<T | undefined> {
@@ -18,7 +28,7 @@ export function runBeforeRecorded<T>(
     action: (news: T, olds: T | undefined) => Promise<void>,
     opts: pulumi.CustomResourceOptions,
 ): pulumi.Stash {
-    const hook = new pulumi.ResourceHook(name, async (args) => {
+    const hook = contextualHook(name, async (args) => {
         const news = await stashInput<T>(args.newInputs);
         await action(news as T, await stashInput<T>(args.oldInputs));
     });

@@ -2,6 +2,7 @@ import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { containerLimits, emqxHealthcheck, emqxStopGraceSeconds, tlsFilePaths, tlsUploads } from "../lib/docker/containerSpec";
 import { assertGrants } from "../lib/docker/engine";
+import { contextualHook } from "./beforeRecorded";
 import { type EmqxNodeArgs, emqxEnvironment, firstBootPassword, nodeReadiness, rollingOrder } from "./emqxNode";
 
 /** Inputs of one EMQX broker container. */
@@ -101,7 +102,7 @@ export class Broker extends pulumi.ComponentResource {
      * port or a limit above the daemon's fails `up` with one line naming the key, and no broker.
      */
     private grantsProbe(name: string, args: BrokerArgs, withPorts: boolean): pulumi.ResourceHook {
-        return new pulumi.ResourceHook(name, async (hook) => {
+        return contextualHook(name, async (hook) => {
             const network = (hook.newInputs?.networksAdvanced as { name?: string }[] | undefined)?.[0]?.name;
             const spec = {
                 image: String(hook.newInputs?.image),

@@ -3,7 +3,7 @@
  * command, then the Automation API on the same folder, against a local file backend in a temporary
  * folder with a generated passphrase. Nothing touches the repository's own stack files.
  */
-import { execFile } from "node:child_process";
+import { execFile, execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { cpSync, mkdirSync, mkdtempSync, rmSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -19,15 +19,28 @@ export interface Project {
     remove(): void;
 }
 
-const copied = ["Pulumi.yaml", "Pulumi.dev.yaml", "Pulumi.prod.yaml", "Pulumi.cluster.yaml", "Pulumi.swarm.yaml", "index.ts", "components", "lib", "scripts", "package.json", "package-lock.json", "tsconfig.json"];
+const copied = [
+    ...["Pulumi.yaml", "Pulumi.dev.yaml", "Pulumi.prod.yaml", "Pulumi.cluster.yaml", "Pulumi.swarm.yaml", "PulumiPlugin.yaml"],
+    ...["index.ts", "provider.ts", "components", "lib", "scripts", "package.json", "package-lock.json", "tsconfig.json"],
+];
 
-export function copyProject(): Project {
+/** Puts this working tree's project files into `dir`, in place of what was there. */
+export function putCurrentProject(dir: string): void {
+    for (const entry of copied) {
+        rmSync(path.join(dir, entry), { recursive: true, force: true });
+        cpSync(path.join(repoRoot, entry), path.join(dir, entry), { recursive: true });
+    }
+}
+
+/** A copy of the project as this working tree has it, or as `commit` had it (to deploy with an earlier version). */
+export function copyProject(commit?: string): Project {
     const root = mkdtempSync(path.join(tmpdir(), "emqx-e2e-"));
     const dir = path.join(root, "project");
     const state = path.join(root, "state");
     mkdirSync(dir);
     mkdirSync(state);
-    for (const entry of copied) cpSync(path.join(repoRoot, entry), path.join(dir, entry), { recursive: true });
+    if (commit) execFileSync("sh", ["-c", `git -C "${repoRoot}" archive ${commit} | tar -x -C "${dir}"`], { stdio: "pipe" });
+    else putCurrentProject(dir);
     symlinkSync(path.join(repoRoot, "node_modules"), path.join(dir, "node_modules"));
     const env = {
         PULUMI_BACKEND_URL: `file://${state}`,

@@ -119,7 +119,7 @@ async function main(): Promise<void> {
         process.exit(0);
     });
     try {
-        const program = require(path.join(repoRoot, "build", "index"));
+        const program = require(path.join(repoRoot, "build", process.env.HARNESS_PROGRAM ?? "index"));
         for (const [name, value] of Object.entries(program)) {
             const output: pulumi.Output<unknown> = pulumi.output(value as any);
             run.outputs[name] = {

@@ -4,8 +4,15 @@ import * as path from "node:path";
 import type { ProgramRun, RegisteredResource } from "./runProgram";
 import { type ConfigValue, repoRoot } from "./stackFiles";
 
-/** `deployedBefore`: the engine holds state from an earlier deploy of every node (see runProgram.ts). */
-export async function runProgram(stack: string, overrides: Record<string, ConfigValue | null> = {}, options: { deployedBefore?: boolean } = {}): Promise<ProgramRun> {
+/**
+ * `deployedBefore`: the engine holds state from an earlier deploy of every node (see runProgram.ts).
+ * `deploymentArgs`: instead of the stack, run a program that declares one Deployment with these arguments.
+ */
+export async function runProgram(
+    stack: string,
+    overrides: Record<string, ConfigValue | null> = {},
+    options: { deployedBefore?: boolean; deploymentArgs?: Record<string, unknown> } = {},
+): Promise<ProgramRun> {
     const script = path.join(__dirname, "runProgram.js");
     const { stdout, stderr } = await new Promise<{ stdout: string; stderr: string }>((resolve, reject) => {
         execFile(
@@ -14,11 +21,13 @@ export async function runProgram(stack: string, overrides: Record<string, Config
             {
                 env: {
                     ...process.env,
-                    // A Swarm node reads its image's command with the docker CLI: a stand-in answers for it here.
+                    // A Swarm node's ImageCommand reads its image's command with the docker CLI: a stand-in answers for it here.
                     PATH: `${path.join(repoRoot, "tests", "harness", "bin")}:${process.env.PATH}`,
                     HARNESS_STACK: stack,
                     HARNESS_CONFIG: JSON.stringify(overrides),
                     HARNESS_DEPLOYED_BEFORE: options.deployedBefore ? "1" : "",
+                    HARNESS_PROGRAM: options.deploymentArgs ? "tests/harness/deploymentProgram" : "index",
+                    HARNESS_DEPLOYMENT_ARGS: JSON.stringify(options.deploymentArgs ?? {}),
                 },
                 timeout: 60_000,
             },
