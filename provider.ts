@@ -5,14 +5,13 @@
  * image's command): a YAML or Python program has no Node.js dynamic-provider host that could.
  * It exports nothing, so Pulumi's plugin runner does not start a second host for the component.
  */
-import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
-import { ComponentProvider } from "@pulumi/pulumi/provider/experimental";
 import { Deployment } from "./components/deployment";
 import { hostVolumesType } from "./components/hostVolumes";
 import { imageCommandType } from "./components/imageCommand";
 import { mqttAclType } from "./components/mqttAcl";
 import { mqttUsersType } from "./components/mqttUsers";
+import { componentProvider, packageSchema } from "./components/packageSchema";
 import { serveTypesFromPackage } from "./components/servedResource";
 import { revealSecrets, secretsKept } from "./lib/secretValues";
 
@@ -26,11 +25,9 @@ function lifecycle(urn: string): pulumi.dynamic.ResourceProvider {
     return found;
 }
 
-const components = new ComponentProvider({ components: [Deployment], dirname: path.resolve(__dirname, ".."), name: "emqx", namespace: "ai4e" });
-
 const provider: pulumi.provider.Provider = {
-    version: components.version,
-    getSchema: () => components.getSchema(),
+    version: componentProvider.version,
+    getSchema: packageSchema,
     // The Deployment's outputs are its Output properties; Pulumi's own construct would analyze the sources for them first.
     async construct(name, type, inputs, options) {
         if (type !== "emqx:index:Deployment") throw new Error(`the emqx package has no component ${type}`);

@@ -4,7 +4,7 @@ import { ConfigError, parseSettings, type Settings } from "../lib/config/setting
 import type { DeploymentArgs } from "./deploymentArgs";
 
 /** Arguments that are secrets whichever way they arrive: the Deployment wraps them itself. */
-const secretArguments = ["dashboardPassword", "nodeCookie", "tlsPrivateKey", "dockerKey", "mqttUsers"];
+export const secretArguments = ["dashboardPassword", "nodeCookie", "tlsPrivateKey", "dockerKey", "mqttUsers"];
 
 /** The arguments with every secret one wrapped as a Pulumi secret. */
 export function secretArgumentsWrapped(args: DeploymentArgs): DeploymentArgs {

@@ -3,29 +3,32 @@
  * add` generates SDKs from) documents every configuration key as an argument and every stack
  * output, and a bad argument stops it before any resource, naming the argument.
  */
-import { ComponentProvider } from "@pulumi/pulumi/provider/experimental";
 import assert from "node:assert/strict";
 import { before, describe, it } from "node:test";
-import { Deployment } from "../components/deployment";
+import { packageSchema } from "../components/packageSchema";
 import { structuredKeys as documentedStructuredKeys } from "../scripts/configTable";
 import { configDefaults, structuredKeys } from "../lib/config/defaults";
-import { declaredConfig, repoRoot } from "./harness/stackFiles";
+import { declaredConfig } from "./harness/stackFiles";
 import { runProgram } from "./harness/scenario";
 
-type Property = { description?: string; type?: string };
+type Property = { description?: string; type?: string; secret?: boolean };
 
 describe("the package's schema", () => {
     let deployment: { inputProperties: Record<string, Property>; properties: Record<string, Property> };
 
     before(async () => {
-        const provider = new ComponentProvider({ components: [Deployment], dirname: repoRoot, name: "emqx", namespace: "ai4e" });
-        deployment = JSON.parse(await provider.getSchema()).resources["emqx:index:Deployment"];
+        deployment = JSON.parse(await packageSchema()).resources["emqx:index:Deployment"];
     });
 
     it("takes every configuration key as an argument, each documented", () => {
         const keys = [...Object.keys(declaredConfig()), ...structuredKeys];
         assert.deepEqual(Object.keys(deployment.inputProperties).sort(), keys.sort());
         for (const key of keys) assert.ok((deployment.inputProperties[key].description ?? "").length > 20, `${key} has a description`);
+    });
+
+    it("marks the secret arguments secret, so every SDK wraps them before they leave the program", () => {
+        const secret = Object.entries(deployment.inputProperties).filter(([, p]) => p.secret).map(([key]) => key);
+        assert.deepEqual(secret.sort(), ["dashboardPassword", "dockerKey", "mqttUsers", "nodeCookie", "tlsPrivateKey"]);
     });
 
     it("gives every stack output as an output, each documented", async () => {

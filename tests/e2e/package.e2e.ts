@@ -1,13 +1,14 @@
 /**
- * End to end, for real: the README's YAML program, in a folder of its own, adds this repository
- * with `pulumi package add` and deploys a broker with an account and a rule through the component
- * provider; the post-deploy check passes inside its `up`, a broker that stops answering fails it
- * with the reason, and `destroy` leaves nothing. For this machine it gets names and ports of its
- * own and an open-file limit the daemon grants; on the stand-in, which serves no authorization API,
- * the rule is left out and unmatched requests allowed, and the case says so in one line.
+ * End to end, for real: the README's YAML and Python programs, each in a folder of its own, add
+ * this repository with `pulumi package add` and deploy a broker with an account and a rule through
+ * the component provider; the post-deploy check passes inside their `up`, a broker that stops
+ * answering fails it with the reason, no secret reaches the state in plain text, and `destroy`
+ * leaves nothing. For this machine each gets names and ports of its own and an open-file limit the
+ * daemon grants; on the stand-in, which serves no authorization API, the rule is left out and
+ * unmatched requests allowed, and the case says so in one line.
  */
 import assert from "node:assert/strict";
-import { execFile } from "node:child_process";
+import { execFile, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -21,127 +22,174 @@ import { refusal, roundTrip, subscription } from "./mqtt";
 import { failedUp, up } from "./project";
 import { standinCannot } from "./toolchain";
 
-const stackName = "e2eyaml";
-const forThisMachine = {
-    containerName: "emqx_e2e_yaml",
-    networkName: "emqx_e2e_yaml_net",
-    subnet: "172.29.3.0/24",
-    containerIp: "172.29.3.10",
-    mqttPort: 41883,
-    mqttsPort: 48883,
-    wsPort: 48083,
-    wssPort: 48084,
-    dashboardPort: 48183,
-    nofileLimit: grantableNofileLimit,
-    keepVolumesOnDestroy: false,
-};
-const mqttUrl = `mqtt://127.0.0.1:${forThisMachine.mqttPort}`;
-const sensor = { username: "sensor", password: "sensor-password-1" };
 const authorizationCannot = standinCannot("does not serve EMQX's authorization API, so the program's rule is left out and unmatched requests are allowed there");
+const sensor = { username: "sensor", password: "sensor-password-1" };
+const secrets = { dashboardPassword: "consumer-dashboard-pw-1", nodeCookie: "e2e_consumer_cookie_01", sensorPassword: sensor.password };
 
-/** The README's YAML program: the first yaml block of "Use it from your own program". */
-function readmeProgram(): Record<string, any> {
+/** The README's program in `language`: the first such block of "Use it from your own program". */
+function readmeProgram(language: string): string {
     const readme = readFileSync(path.join(repoRoot, "README.md"), "utf8");
-    const section = readme.slice(readme.indexOf("## Use it from your own program"));
-    const block = /```yaml\n([\s\S]*?)```/.exec(section);
-    assert.ok(block, "README's section has a YAML program");
-    return parse(block[1]);
+    const block = new RegExp("```" + language + "\\n([\\s\\S]*?)```").exec(readme.slice(readme.indexOf("## Use it from your own program")));
+    assert.ok(block, `README's section has a ${language} program`);
+    return block[1];
 }
 
-function pulumiCli(args: string[], cwd: string, env: Record<string, string>): Promise<{ code: number; output: string; ms: number }> {
-    const started = Date.now();
-    return new Promise((resolve) => {
-        execFile("pulumi", args, { cwd, env: { ...process.env, ...env }, timeout: 300_000 }, (err, stdout, stderr) =>
-            resolve({ code: err ? 1 : 0, output: stdout + stderr, ms: Date.now() - started }),
-        );
-    });
+/** What this machine needs changed: names, subnet and ports of each consumer's own, a limit the daemon grants, nothing kept. */
+function forThisMachine(index: number, checkTimeoutSeconds?: number): Record<string, string | number | boolean> {
+    const base = 22883 + 10 * index;
+    return {
+        containerName: `emqx_e2e_consumer${index}`,
+        networkName: `emqx_e2e_consumer${index}_net`,
+        subnet: `172.29.${10 + index}.0/24`,
+        containerIp: `172.29.${10 + index}.10`,
+        mqttPort: base,
+        mqttsPort: base + 1,
+        wsPort: base + 2,
+        wssPort: base + 3,
+        dashboardPort: base + 4,
+        nofileLimit: grantableNofileLimit,
+        keepVolumesOnDestroy: false,
+        ...(checkTimeoutSeconds ? { checkTimeoutSeconds } : {}),
+        ...(authorizationCannot ? { authorizationNoMatch: "allow" } : {}),
+    };
 }
 
-describe("the README's YAML program adds the package and deploys, for real", { concurrency: 1 }, () => {
-    const root = mkdtempSync(path.join(tmpdir(), "emqx-e2e-yaml-"));
-    const dir = path.join(root, "program");
-    const env = { PULUMI_BACKEND_URL: `file://${path.join(root, "state")}`, PULUMI_CONFIG_PASSPHRASE: randomBytes(18).toString("base64url"), PULUMI_SKIP_UPDATE_CHECK: "true" };
-    const program = readmeProgram();
-    const owner = [`com.pulumi.project=${program.name}`, `com.pulumi.stack=${stackName}`];
-    const properties = program.resources.broker.properties;
-    const timings: Record<string, number> = {};
-    let stack: Stack;
-    const writeProgram = () => writeFileSync(path.join(dir, "Pulumi.yaml"), stringify(program));
+interface Consumer {
+    language: string;
+    /** Why it cannot run on this machine, if it cannot. */
+    missing(): string | undefined;
+    /** Writes the README's program into `dir` with `changes` applied (and the rule left out on the stand-in). */
+    write(dir: string, changes: Record<string, string | number | boolean>): void;
+}
 
-    before(() => {
-        assert.deepEqual(labelled(...owner), { containers: [], networks: [], volumes: [] }, `Docker already holds a ${stackName} stack; remove it first`);
-        mkdirSync(dir);
-        mkdirSync(path.join(root, "state"));
-        Object.assign(properties, forThisMachine);
-        if (authorizationCannot) {
-            delete properties.mqttAcl;
-            properties.authorizationNoMatch = "allow";
-        }
-        writeProgram();
-    });
+const snake = (key: string) => key.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
 
-    after(async () => {
-        await stack?.destroy({}).catch(() => undefined);
-        removeLabelled(...owner);
-        rmSync(root, { recursive: true, force: true });
-        console.log(`# YAML consumer timings: ${Object.entries(timings).map(([k, v]) => `${k} ${(v / 1000).toFixed(1)} s`).join(", ")}`);
-    });
+/** The `packages:` that `pulumi package add` wrote into the program's Pulumi.yaml, kept through a rewrite. */
+function addedPackages(dir: string): Record<string, unknown> | undefined {
+    return readdirSync(dir).includes("Pulumi.yaml") ? parse(readFileSync(path.join(dir, "Pulumi.yaml"), "utf8")).packages : undefined;
+}
 
-    it("`pulumi package add <this repository>` adds emqx to the program", async () => {
-        const added = await pulumiCli(["package", "add", repoRoot], dir, env);
-        timings["package add"] = added.ms;
-        assert.equal(added.code, 0, added.output);
-        Object.assign(program, { packages: parse(readFileSync(path.join(dir, "Pulumi.yaml"), "utf8")).packages });
-        assert.equal(program.packages?.emqx, repoRoot, "Pulumi.yaml names the package's folder");
-    });
+const consumers: Consumer[] = [
+    {
+        language: "yaml",
+        missing: () => (spawnSync("pulumi-language-yaml", ["--help"]).error ? "the YAML language host (pulumi-language-yaml on PATH)" : undefined),
+        write(dir, changes) {
+            const program = { ...parse(readmeProgram("yaml")), packages: addedPackages(dir) };
+            Object.assign(program.resources.broker.properties, changes);
+            if (authorizationCannot) delete program.resources.broker.properties.mqttAcl;
+            writeFileSync(path.join(dir, "Pulumi.yaml"), stringify(program));
+        },
+    },
+    {
+        language: "python",
+        missing: () => (spawnSync("pulumi-language-python", ["--help"]).error || spawnSync("python3", ["-m", "venv", "--help"]).status !== 0 ? "the Python language host (pulumi-language-python and python3 with venv)" : undefined),
+        write(dir, changes) {
+            const project = { name: "my-app", runtime: { name: "python", options: { toolchain: "pip", virtualenv: "venv" } }, packages: addedPackages(dir) };
+            writeFileSync(path.join(dir, "Pulumi.yaml"), stringify(project));
+            writeFileSync(path.join(dir, "requirements.txt"), "pulumi>=3.259.0,<4.0.0\n");
+            const keywords = Object.fromEntries(Object.entries(changes).map(([key, value]) => [snake(key), value]));
+            // This machine's arguments take the place of the README's own (one per line); a rule the stand-in cannot hold is left out.
+            const replaced = [...Object.keys(keywords), ...(authorizationCannot ? ["mqtt_acl"] : [])];
+            const program = readmeProgram("python")
+                .split("\n")
+                .filter((line) => !replaced.some((key) => line.startsWith(`    ${key}=`)))
+                .join("\n")
+                .replace('    "broker",\n', `    "broker",\n    **json.loads(${JSON.stringify(JSON.stringify(keywords))}),\n`);
+            writeFileSync(path.join(dir, "__main__.py"), `import json\n${program}`);
+        },
+    },
+];
 
-    it("up deploys the broker, and the check passes inside it", async () => {
-        stack = await LocalWorkspace.createOrSelectStack({ stackName, workDir: dir }, { envVars: env });
-        await stack.setConfig("dashboardPassword", { value: "yaml-dashboard-pw-1", secret: true });
-        await stack.setConfig("nodeCookie", { value: "e2e_yaml_cookie_0123", secret: true });
-        await stack.setConfig("sensorPassword", { value: sensor.password, secret: true });
-        const result = await up(stack);
-        timings["first deploy"] = result.ms;
-        assert.match(result.output, /post-deploy check passed/);
-        assert.equal(result.outputs.mqttUrl.value, mqttUrl);
-        assert.equal(inspect("container", forThisMachine.containerName)?.State.Running, true);
-    });
+consumers.forEach((consumer, index) => {
+    describe(`the README's ${consumer.language} program adds the package and deploys, for real`, { concurrency: 1 }, () => {
+        const stackName = `e2e${consumer.language}`;
+        const root = mkdtempSync(path.join(tmpdir(), `emqx-e2e-${consumer.language}-`));
+        const dir = path.join(root, "program");
+        const env = { PULUMI_BACKEND_URL: `file://${path.join(root, "state")}`, PULUMI_CONFIG_PASSPHRASE: randomBytes(18).toString("base64url"), PULUMI_SKIP_UPDATE_CHECK: "true" };
+        const owner = ["com.pulumi.project=my-app", `com.pulumi.stack=${stackName}`];
+        const changes = forThisMachine(index);
+        const mqttUrl = `mqtt://127.0.0.1:${changes.mqttPort}`;
+        const timings: Record<string, number> = {};
+        const missing = consumer.missing();
+        let stack: Stack;
 
-    it("the account makes a round trip, an anonymous client is refused, and the rule holds", async (t) => {
-        await roundTrip({ url: mqttUrl, ...sensor, topic: "sensors/e2e" });
-        assert.ok([4, 5].includes((await refusal({ url: mqttUrl }))!), "anonymous client refused");
-        if (authorizationCannot) return t.skip(authorizationCannot);
-        assert.equal(await subscription({ url: mqttUrl, ...sensor }, "elsewhere/x"), 128, "what no rule allows is denied");
-    });
+        before(() => {
+            if (missing) return;
+            assert.deepEqual(labelled(...owner), { containers: [], networks: [], volumes: [] }, `Docker already holds a ${stackName} stack; remove it first`);
+            mkdirSync(dir);
+            mkdirSync(path.join(root, "state"));
+            consumer.write(dir, changes);
+        });
 
-    it("no secret is in the state in plain text", () => {
-        const files = readdirSync(path.join(root, "state"), { recursive: true, withFileTypes: true }).filter((f) => f.isFile());
-        assert.ok(files.some((f) => f.name === `${stackName}.json`), "the backend holds the stack's state");
-        const state = files.map((f) => readFileSync(path.join(f.parentPath ?? f.path, f.name), "utf8")).join("\n");
-        for (const secret of [sensor.password, "yaml-dashboard-pw-1", "e2e_yaml_cookie_0123"]) assert.equal(state.includes(secret), false, "a secret in plain text");
-    });
+        after(async () => {
+            await stack?.destroy({}).catch(() => undefined);
+            removeLabelled(...owner);
+            rmSync(root, { recursive: true, force: true });
+            if (!missing) console.log(`# ${consumer.language} consumer timings: ${Object.entries(timings).map(([k, v]) => `${k} ${(v / 1000).toFixed(1)} s`).join(", ")}`);
+        });
 
-    it("a second up changes nothing", async () => {
-        const result = await up(stack);
-        timings["no-op up"] = result.ms;
-        assert.deepEqual(Object.keys(result.summary.resourceChanges ?? {}), ["same"], JSON.stringify(result.summary.resourceChanges));
-    });
+        it("`pulumi package add <this repository>` adds emqx to the program", async (t) => {
+            if (missing) return t.skip(`cannot run here: missing ${missing}`);
+            const started = Date.now();
+            const added = await new Promise<{ code: number; output: string }>((resolve) => {
+                execFile("pulumi", ["package", "add", repoRoot], { cwd: dir, env: { ...process.env, ...env }, timeout: 300_000 }, (err, stdout, stderr) => resolve({ code: err ? 1 : 0, output: stdout + stderr }));
+            });
+            timings["package add"] = Date.now() - started;
+            assert.equal(added.code, 0, added.output);
+            assert.equal(parse(readFileSync(path.join(dir, "Pulumi.yaml"), "utf8")).packages?.emqx, repoRoot, "Pulumi.yaml names the package's folder");
+        });
 
-    it("a broker that stops answering fails the program's up with the reason", async () => {
-        properties.checkTimeoutSeconds = 3;
-        writeProgram();
-        docker("pause", forThisMachine.containerName);
-        try {
-            assert.match(await failedUp(stack), /before hook "[\w-]+" failed: .*within 3 s/);
-        } finally {
-            docker("unpause", forThisMachine.containerName);
-        }
-        assert.match((await up(stack)).output, /post-deploy check passed/);
-    });
+        it("up deploys the broker, and the check passes inside it", async (t) => {
+            if (missing) return t.skip(`cannot run here: missing ${missing}`);
+            stack = await LocalWorkspace.createOrSelectStack({ stackName, workDir: dir }, { envVars: env });
+            for (const [key, value] of Object.entries(secrets)) await stack.setConfig(key, { value, secret: true });
+            const result = await up(stack);
+            timings["first deploy"] = result.ms;
+            assert.match(result.output, /post-deploy check passed/);
+            assert.equal(result.outputs.mqttUrl.value, mqttUrl);
+            assert.equal(inspect("container", String(changes.containerName))?.State.Running, true);
+        });
 
-    it("destroy leaves nothing: no container, network or volume", async () => {
-        await stack.destroy({});
-        assert.deepEqual(labelled(...owner), { containers: [], networks: [], volumes: [] });
-        assert.equal(inspect("network", forThisMachine.networkName), undefined);
+        it("the account makes a round trip, an anonymous client is refused, and the rule holds", async (t) => {
+            if (missing) return t.skip(`cannot run here: missing ${missing}`);
+            await roundTrip({ url: mqttUrl, ...sensor, topic: "sensors/e2e" });
+            assert.ok([4, 5].includes((await refusal({ url: mqttUrl }))!), "anonymous client refused");
+            if (authorizationCannot) return t.skip(authorizationCannot);
+            assert.equal(await subscription({ url: mqttUrl, ...sensor }, "elsewhere/x"), 128, "what no rule allows is denied");
+        });
+
+        it("no secret is in the state in plain text", (t) => {
+            if (missing) return t.skip(`cannot run here: missing ${missing}`);
+            const files = readdirSync(path.join(root, "state"), { recursive: true, withFileTypes: true }).filter((f) => f.isFile());
+            assert.ok(files.some((f) => f.name === `${stackName}.json`), "the backend holds the stack's state");
+            const state = files.map((f) => readFileSync(path.join(f.parentPath ?? f.path, f.name), "utf8")).join("\n");
+            for (const secret of Object.values(secrets)) assert.equal(state.includes(secret), false, "a secret in plain text");
+        });
+
+        it("a second up changes nothing", async (t) => {
+            if (missing) return t.skip(`cannot run here: missing ${missing}`);
+            const result = await up(stack);
+            timings["no-op up"] = result.ms;
+            assert.deepEqual(Object.keys(result.summary.resourceChanges ?? {}), ["same"], JSON.stringify(result.summary.resourceChanges));
+        });
+
+        it("a broker that stops answering fails the program's up with the reason", async (t) => {
+            if (missing) return t.skip(`cannot run here: missing ${missing}`);
+            consumer.write(dir, forThisMachine(index, 3));
+            docker("pause", String(changes.containerName));
+            try {
+                assert.match(await failedUp(stack), /before hook "[\w-]+" failed: .*within 3 s/);
+            } finally {
+                docker("unpause", String(changes.containerName));
+            }
+            assert.match((await up(stack)).output, /post-deploy check passed/);
+        });
+
+        it("destroy leaves nothing: no container, network or volume", async (t) => {
+            if (missing) return t.skip(`cannot run here: missing ${missing}`);
+            await stack.destroy({});
+            assert.deepEqual(labelled(...owner), { containers: [], networks: [], volumes: [] });
+            assert.equal(inspect("network", String(changes.networkName)), undefined);
+        });
     });
 });

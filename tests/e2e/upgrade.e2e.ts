@@ -18,7 +18,7 @@ import { standinCannot } from "./toolchain";
 const beforeComponent = "b6734e2";
 
 const prodNames = { containerName: "emqx_e2e_upgrade", networkName: "emqx_e2e_upgrade_net", subnet: "172.29.2.0/24", containerIp: "172.29.2.10" };
-const prodPorts = { mqttPort: 31883, mqttsPort: 38883, wsPort: 38083, wssPort: 38084, dashboardPort: 38183 };
+const prodPorts = { mqttPort: 23883, mqttsPort: 23884, wsPort: 23885, wssPort: 23886, dashboardPort: 23887 };
 const sensor = { username: "sensor", password: "sensor-password-1" };
 
 const cases: { stack: string; container: string; mqttUrl: string; configure?: (stack: Stack) => Promise<void> }[] = [
@@ -70,7 +70,7 @@ for (const { stack: stackName, container, mqttUrl, configure } of cases) {
             const changes = result.summary.resourceChanges ?? {};
             assert.deepEqual(Object.keys(changes).sort(), ["create", "same"], JSON.stringify(changes));
             assert.equal(changes.create, 1, JSON.stringify(changes));
-            assert.match(result.output, /\+\s+emqx:index:Deployment emqx created/);
+            assert.match(result.output, /\+\s+emqx:index:Deployment emqx creating/);
             assert.doesNotMatch(result.output, /post-deploy check passed/, "nothing changed, so nothing is proven again");
             assert.equal(inspect("container", container).Id, containerId, "the same container runs on");
             await roundTrip(stackName === "dev" ? { url: mqttUrl } : { url: mqttUrl, username: sensor.username, password: sensor.password, topic: "e2e/upgrade" });
