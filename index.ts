@@ -1,13 +1,13 @@
 import { Deployment } from "./components/deployment";
-import { loadStackConfig } from "./lib/config/loadStackSettings";
+import { configKey, loadStackConfig } from "./lib/config/loadStackSettings";
 
 // 1. Configuration: validated in full before any resource is declared (problems name `emqx:KEY`).
 const config = loadStackConfig();
 
 // 2. The deployment: network, broker or cluster, dashboard password, accounts, rules, and the
 // post-deploy check that proves an MQTT round trip inside `pulumi up`. Its resources were this
-// stack's own before the component existed, so aliases keep them.
-const emqx = new Deployment("emqx", config, { childrenWereStackResources: true });
+// stack's own before the component existed, so aliases keep them; its warnings name config keys.
+const emqx = new Deployment("emqx", config, { childrenWereStackResources: true, argumentLabel: configKey });
 
 // 3. Outputs: every one is always present (null when its feature is off), so `pulumi stack output
 // KEY` and stack references work on every stack.

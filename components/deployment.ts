@@ -32,6 +32,8 @@ export interface DeploymentNode {
 export interface DeploymentOptions extends pulumi.ComponentResourceOptions {
     /** The children were this stack's own resources, named without the deployment's prefix: aliases keep their state. */
     childrenWereStackResources?: boolean;
+    /** How problems and warnings name an argument: the stack names its config keys (`emqx:mqttPort`); by default, the argument itself. */
+    argumentLabel?: (argument: string) => string;
 }
 
 /** What the component's outputs are made of; nothing secret, so none of them is. */
@@ -122,7 +124,7 @@ export class Deployment extends pulumi.ComponentResource<Deployed> {
 
     /** Runs inside the constructor's `super`: resolves and validates the arguments, then declares the children. */
     protected async initialize(args: pulumi.Inputs, opts?: DeploymentOptions, name?: string): Promise<Deployed> {
-        const settings = withSecretsWrapped(await resolveArguments(name!, args as DeploymentArgs));
+        const settings = withSecretsWrapped(await resolveArguments(name!, args as DeploymentArgs, opts?.argumentLabel));
         for (const warning of settings.warnings) void pulumi.log.warn(warning, this);
         const deployed = this.declare(name!, settings, opts?.childrenWereStackResources === true);
         this.registerOutputs({});

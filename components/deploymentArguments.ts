@@ -22,9 +22,9 @@ interface Resolvable {
 
 /**
  * Every argument's value, known (Outputs and secrets resolved), validated by the stack's own rules
- * with problems naming the argument. Throws a RunError, so `up` shows the lines and no stack trace.
+ * with problems naming the argument as `label` does. Throws a RunError, so `up` shows the lines and no stack trace.
  */
-export async function resolveArguments(name: string, args: DeploymentArgs): Promise<Settings> {
+export async function resolveArguments(name: string, args: DeploymentArgs, label: (key: string) => string = (key) => key): Promise<Settings> {
     const values: Record<string, unknown> = {};
     const secret = new Set(secretArguments);
     const unknown: string[] = [];
@@ -39,7 +39,7 @@ export async function resolveArguments(name: string, args: DeploymentArgs): Prom
     const problems = [...unexpected.map((key) => `${key} is not an argument of emqx:index:Deployment`), ...unknown];
     try {
         if (problems.length > 0) throw new ConfigError(problems, subject);
-        return parseSettings(source, (key) => key, new Date(), subject);
+        return parseSettings(source, label, new Date(), subject);
     } catch (err) {
         throw err instanceof ConfigError ? new pulumi.RunError(err.message) : err;
     }

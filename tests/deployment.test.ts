@@ -62,6 +62,13 @@ describe("a Deployment in a TypeScript program", () => {
         assert.equal(run.outputs.mqttUrl.value, "mqtt://127.0.0.1:1883");
     });
 
+    it("warns naming its arguments, not the stack's config keys", async () => {
+        const production = { dashboardPassword: "a-long-password-1", nodeCookie: "broker_cookie_0123", allowAnonymous: true };
+        const run = await runProgram("dev", {}, { deploymentArgs: production });
+        assert.equal(run.error, undefined);
+        assert.deepEqual(run.warnings, ["the TLS listeners (8883, 8084) serve the test certificates shipped in the EMQX image; set tlsCertificate and tlsPrivateKey (secret) to serve your own"]);
+    });
+
     it("fails with a RunError naming a bad argument, before any resource", async () => {
         const run = await runProgram("dev", {}, { deploymentArgs: { ...dev, mqttPort: 0 } });
         assert.equal(run.error?.name, "RunError", "a RunError prints its message without a stack trace");

@@ -21,13 +21,13 @@ const noMatchSettings = ["auto", "allow", "deny"] as const;
 const example = "e.g. `pulumi config set --path 'mqttAcl[0].username' sensor`, `--path 'mqttAcl[0].permission' allow`, `--path 'mqttAcl[0].action' all`, `--path 'mqttAcl[0].topic' 'sensors/${username}/#'`";
 
 /** What is wrong with rule `entry` (at mqttAcl[index]), if anything: the field to name and the message. */
-function ruleProblem(entry: unknown, usernames: string[]): { field?: string; message: string } | undefined {
+function ruleProblem(entry: unknown, usernames: string[], label: (key: string) => string): { field?: string; message: string } | undefined {
     if (typeof entry !== "object" || entry === null || Array.isArray(entry)) return { message: `is not a rule {username?, permission, action, topic}; ${example}` };
     const { username, permission, action, topic, ...rest } = entry as Record<string, unknown>;
     const unknown = Object.keys(rest)[0];
     if (unknown !== undefined) return { field: unknown, message: "is not a field of a rule; a rule has username (optional: without it, the rule is for every client), permission, action and topic" };
     if (username !== undefined && (typeof username !== "string" || !usernames.includes(username))) {
-        const known = usernames.length > 0 ? `one of emqx:mqttUsers (${usernames.join(", ")})` : "an account of emqx:mqttUsers, which has none";
+        const known = usernames.length > 0 ? `one of ${label("mqttUsers")} (${usernames.join(", ")})` : `an account of ${label("mqttUsers")}, which has none`;
         return { field: "username", message: `is ${JSON.stringify(username)}, not ${known}; leave it out for a rule for every client` };
     }
     if (!permissions.includes(permission as never)) return { field: "permission", message: `is ${JSON.stringify(permission)}; expected allow or deny` };
@@ -40,7 +40,7 @@ function ruleProblem(entry: unknown, usernames: string[]): { field?: string; mes
 function parseRules(r: ConfigReader, accountNames: string[]): AclRule[] {
     const rules: AclRule[] = [];
     r.structured<unknown[]>("mqttAcl", [], `expected a list of rules; ${example}`).forEach((entry: unknown, index) => {
-        const problem = ruleProblem(entry, accountNames);
+        const problem = ruleProblem(entry, accountNames, r.label);
         if (problem) r.fail(`mqttAcl[${index}]${problem.field ? `.${problem.field}` : ""}`, problem.message);
         else rules.push(entry as AclRule);
     });
@@ -60,7 +60,7 @@ export function validateAuthorization(r: ConfigReader, strict: boolean, accounts
     const noMatch = setting === "auto" ? (strict && usernames.length > 0 ? "deny" : "allow") : setting;
     const managed = mqttAcl.length > 0 || noMatch === "deny";
     if (!managed || r.problems.length > problemsBefore) return { mqttAcl, noMatch, managed, proof: undefined };
-    const denyBecause = setting === "auto" ? "emqx:authorizationNoMatch is auto, which is deny for a stack with accounts outside dev" : "emqx:authorizationNoMatch is deny";
+    const denyBecause = setting === "auto" ? `${r.label("authorizationNoMatch")} is auto, which is deny for a stack with accounts outside dev` : `${r.label("authorizationNoMatch")} is deny`;
     if (noMatch === "deny" && !mqttAcl.some((rule) => rule.permission === "allow")) {
         r.fail("mqttAcl", `has no rule that allows anything, and ${denyBecause}: every client would be refused every topic. Add allow rules, ${example}; or set authorizationNoMatch allow`);
         return { mqttAcl, noMatch, managed, proof: undefined };
@@ -68,7 +68,7 @@ export function validateAuthorization(r: ConfigReader, strict: boolean, accounts
     const first = usernames[0];
     const proof = aclProof(mqttAcl, first, noMatch);
     if (proof === undefined) {
-        const who = first === undefined ? "an anonymous client" : `emqx:mqttUsers[0] (${first})`;
+        const who = first === undefined ? "an anonymous client" : `${r.label("mqttUsers")}[0] (${first})`;
         r.fail("mqttAcl", `leaves ${who} no topic it may both publish and subscribe to (without \${clientid} in it), which the post-deploy check needs for its round trip; add an allow rule for it with action all`);
     }
     return { mqttAcl, noMatch, managed, proof };

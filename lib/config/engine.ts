@@ -94,7 +94,7 @@ export function validateEngine(r: ConfigReader, nodeName: string): EngineSetting
     const tls = { caCertificate: r.text("dockerCaCertificate"), certificate: r.text("dockerCertificate"), key: r.source.get("dockerKey") ?? "" };
     const tlsGiven = [tls.caCertificate, tls.certificate, tls.key].filter((pem) => pem !== "").length;
     if (tlsGiven > 0 && (tlsGiven < 3 || !dockerHost.startsWith("tcp://"))) {
-        r.fail(tlsGiven < 3 ? "dockerKey" : "dockerHost", "dockerCaCertificate, dockerCertificate and dockerKey go together, for a tcp:// emqx:dockerHost");
+        r.fail(tlsGiven < 3 ? "dockerKey" : "dockerHost", `dockerCaCertificate, dockerCertificate and dockerKey go together, for a tcp:// ${r.label("dockerHost")}`);
     } else if (tlsGiven === 3 && !r.source.isSecret("dockerKey")) {
         r.fail("dockerKey", "is stored in plain text; set it again with `pulumi config set --secret dockerKey < key.pem`");
     }

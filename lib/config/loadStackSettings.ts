@@ -31,6 +31,9 @@ export function withSecretsWrapped(settings: Settings): StackSettings {
     };
 }
 
+/** A key as the stack's configuration names it: `emqx:mqttPort`. */
+export const configKey = (key: string): string => `${pulumi.getProject()}:${key}`;
+
 /**
  * The stack's configuration, validated in full first (problems name `emqx:KEY` and the command
  * that fixes it), as a Deployment's arguments: each key's value in its type, and every key the
@@ -38,11 +41,9 @@ export function withSecretsWrapped(settings: Settings): StackSettings {
  * does not warn about secrets: the plain text is needed once, here, to validate it.
  */
 export function loadStackConfig(): DeploymentArgs {
-    const namespace = pulumi.getProject();
-    const fullKey = (key: string) => `${namespace}:${key}`;
-    const source = { get: (key: string) => pulumi.runtime.getConfig(fullKey(key)), isSecret: (key: string) => isConfigSecret(fullKey(key)) };
+    const source = { get: (key: string) => pulumi.runtime.getConfig(configKey(key)), isSecret: (key: string) => isConfigSecret(configKey(key)) };
     try {
-        parseSettings(source, fullKey);
+        parseSettings(source, configKey);
     } catch (err) {
         throw err instanceof ConfigError ? new pulumi.RunError(err.message) : err;
     }

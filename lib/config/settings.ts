@@ -107,7 +107,7 @@ export function parseSettings(source: ConfigSource, label: (key: string) => stri
     const tls = validateTls(r, strict, now, warnings);
     const noNewPrivileges = r.boolean("noNewPrivileges");
     if (swarm && (limits.nofileLimit > 0 || noNewPrivileges)) {
-        warnings.push("on Swarm, emqx:nofileLimit and emqx:noNewPrivileges are not applied: a service cannot ask for them; set default-ulimits and no-new-privileges in each host's daemon.json");
+        warnings.push(`on Swarm, ${r.label("nofileLimit")} and ${r.label("noNewPrivileges")} are not applied: a service cannot ask for them; set default-ulimits and no-new-privileges in each host's daemon.json`);
     }
     const authorization = validateAuthorization(r, strict, { usernames: access.mqttUsers.map((u) => u.username), named: accountNames });
     const settings: Settings = {

@@ -43,7 +43,7 @@ export function validateAddressing(r: ConfigReader, swarm: boolean): { subnet: s
     const containerIp = r.ipv4("containerIp");
     const ip = parseIpv4(containerIp);
     if (ip !== undefined && typeof cidr !== "string" && !swarm) {
-        if (ip < cidr.network || ip > cidr.broadcast) r.fail("containerIp", `is ${containerIp}, outside emqx:subnet ${subnet}`);
+        if (ip < cidr.network || ip > cidr.broadcast) r.fail("containerIp", `is ${containerIp}, outside ${r.label("subnet")} ${subnet}`);
         else if (ip === cidr.network) r.fail("containerIp", `is ${containerIp}, the network address of ${subnet}; pick a host address`);
         else if (ip === cidr.broadcast) r.fail("containerIp", `is ${containerIp}, the broadcast address of ${subnet}; pick a host address`);
         else if (ip === cidr.gateway) r.fail("containerIp", `is ${containerIp}, the gateway Docker gives ${subnet}; pick another host address`);
@@ -104,9 +104,9 @@ export function validateLimits(r: ConfigReader): { memoryMb: number; nofileLimit
 export function validateCheckHost(r: ConfigReader, swarm: boolean): string {
     const checkHost = r.text("checkHost");
     if (r.has("checkHost") && checkHost !== "" && !hostname.test(checkHost) && checkHost !== "::1") {
-        r.fail("checkHost", `is "${checkHost}"; expected a host name or IP address, or "" to derive it from emqx:bindAddress`);
+        r.fail("checkHost", `is "${checkHost}"; expected a host name or IP address, or "" to derive it from ${r.label("bindAddress")}`);
     } else if (swarm && checkHost !== "") {
-        r.fail("checkHost", "names one host, but on Swarm each node is dialled at its emqx:swarmHosts address; leave it empty");
+        r.fail("checkHost", `names one host, but on Swarm each node is dialled at its ${r.label("swarmHosts")} address; leave it empty`);
     }
     return checkHost;
 }
@@ -168,7 +168,7 @@ export function validateMqttAccess(r: ConfigReader, strict: boolean): { mqttUser
                 "and `pulumi config set --path --secret 'mqttUsers[0].password' <value>`, or accept anonymous clients with `pulumi config set allowAnonymous true`",
         );
     } else if (allowAnonymous && mqttUsers.length > 0 && r.source.get("allowAnonymous") === "true") {
-        r.fail("allowAnonymous", "is true, but emqx:mqttUsers has accounts, and with accounts EMQX refuses clients without credentials; set it to false");
+        r.fail("allowAnonymous", `is true, but ${r.label("mqttUsers")} has accounts, and with accounts EMQX refuses clients without credentials; set it to false`);
     }
     return { mqttUsers, allowAnonymous, accountNames: named };
 }
@@ -220,20 +220,25 @@ export function validateTls(r: ConfigReader, strict: boolean, now: Date, warning
             r.fail("tlsPrivateKey", "is stored in plain text; set it again with `pulumi config set --secret tlsPrivateKey < key.pem`");
         }
         const pem = { certificate, privateKey, caCertificate };
-        const facts = inspectTls(pem, now, (key, message) => {
-            r.fail(key, message);
-            return undefined;
-        });
+        const facts = inspectTls(
+            pem,
+            now,
+            (key, message) => {
+                r.fail(key, message);
+                return undefined;
+            },
+            r.label,
+        );
         return facts && { ...pem, ...facts };
     }
     if (certificate || privateKey) {
-        r.fail(certificate ? "tlsPrivateKey" : "tlsCertificate", `is not set; emqx:tlsCertificate and emqx:tlsPrivateKey go together`);
+        r.fail(certificate ? "tlsPrivateKey" : "tlsCertificate", `is not set; ${r.label("tlsCertificate")} and ${r.label("tlsPrivateKey")} go together`);
     } else if (caCertificate) {
-        r.fail("tlsCaCertificate", "is set without emqx:tlsCertificate and emqx:tlsPrivateKey");
+        r.fail("tlsCaCertificate", `is set without ${r.label("tlsCertificate")} and ${r.label("tlsPrivateKey")}`);
     } else if (strict) {
         warnings.push(
             "the TLS listeners (8883, 8084) serve the test certificates shipped in the EMQX image; " +
-                "set emqx:tlsCertificate and emqx:tlsPrivateKey (secret) to serve your own",
+                `set ${r.label("tlsCertificate")} and ${r.label("tlsPrivateKey")} (secret) to serve your own`,
         );
     }
     return undefined;
@@ -256,7 +261,7 @@ export function validateNodes(
     const problemsBefore = r.problems.length;
     const nodes = r.integer("nodes", 1, maxNodes);
     if (swarm && swarm.hosts !== nodes && r.problems.length === problemsBefore) {
-        r.fail("swarmHosts", `has ${swarm.hosts} hosts for ${nodes} nodes (emqx:nodes); give each node its host, in order; ${hostsExample}`);
+        r.fail("swarmHosts", `has ${swarm.hosts} hosts for ${nodes} nodes (${r.label("nodes")}); give each node its host, in order; ${hostsExample}`);
     }
     const cidr = parseCidr(base.subnet);
     if (!(nodes > 1) || r.problems.length > 0 || typeof cidr === "string") return nodes;
@@ -264,7 +269,7 @@ export function validateNodes(
     const last = layout[layout.length - 1];
     const lastIp = parseIpv4(last.containerIp)!;
     if (!swarm && (lastIp >= cidr.broadcast || lastIp <= parseIpv4(base.containerIp)!)) {
-        r.fail("nodes", `is ${nodes}: node ${nodes} would take ${last.containerIp}, past the host addresses of emqx:subnet ${base.subnet}; lower emqx:containerIp or use fewer nodes`);
+        r.fail("nodes", `is ${nodes}: node ${nodes} would take ${last.containerIp}, past the host addresses of ${r.label("subnet")} ${base.subnet}; lower ${r.label("containerIp")} or use fewer nodes`);
     }
     if (swarm && !swarm.shared) return nodes;
     const taken = new Map<number, string>();

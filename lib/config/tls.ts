@@ -39,7 +39,7 @@ function serverNameOf(cert: X509Certificate): string | undefined {
  * Returns the facts, or one problem per key, each naming the key (`fail` adds how the key is named).
  * Never echoes PEM text: the key is a secret.
  */
-export function inspectTls(pem: TlsPem, now: Date, fail: (key: string, message: string) => undefined): TlsFacts | undefined {
+export function inspectTls(pem: TlsPem, now: Date, fail: (key: string, message: string) => undefined, label: (key: string) => string): TlsFacts | undefined {
     let cert: X509Certificate | undefined;
     try {
         cert = new X509Certificate(pem.certificate);
@@ -60,7 +60,7 @@ export function inspectTls(pem: TlsPem, now: Date, fail: (key: string, message: 
         }
     }
     if (!cert || !key) return undefined;
-    if (!cert.checkPrivateKey(key)) return fail("tlsPrivateKey", "does not belong to emqx:tlsCertificate");
+    if (!cert.checkPrivateKey(key)) return fail("tlsPrivateKey", `does not belong to ${label("tlsCertificate")}`);
     if (Date.parse(cert.validTo) < now.getTime()) return fail("tlsCertificate", `expired on ${cert.validTo}`);
     if (Date.parse(cert.validFrom) > now.getTime()) return fail("tlsCertificate", `is not valid before ${cert.validFrom}`);
     return { serverName: serverNameOf(cert), validTo: new Date(cert.validTo).toISOString() };

@@ -1,7 +1,8 @@
 /**
  * End to end, for real: the README's YAML and Python programs, each in a folder of its own, add
  * this repository with `pulumi package add` and deploy a broker with an account and a rule through
- * the component provider; the post-deploy check passes inside their `up`, a broker that stops
+ * the component provider, and its TypeScript program does the same with the package as an npm
+ * dependency, in its own process; the post-deploy check passes inside their `up`, a broker that stops
  * answering fails it with the reason, no secret reaches the state in plain text, and `destroy`
  * leaves nothing. For this machine each gets names and ports of its own and an open-file limit the
  * daemon grants; on the stand-in, which serves no authorization API, the rule is left out and
@@ -10,7 +11,7 @@
 import assert from "node:assert/strict";
 import { execFile, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { after, before, describe, it } from "node:test";
@@ -56,6 +57,8 @@ function forThisMachine(index: number, checkTimeoutSeconds?: number): Record<str
 
 interface Consumer {
     language: string;
+    /** How the program gets the package, as the README says. */
+    install: "pulumi package add" | "npm dependency";
     /** Why it cannot run on this machine, if it cannot. */
     missing(): string | undefined;
     /** Writes the README's program into `dir` with `changes` applied (and the rule left out on the stand-in). */
@@ -72,6 +75,7 @@ function addedPackages(dir: string): Record<string, unknown> | undefined {
 const consumers: Consumer[] = [
     {
         language: "yaml",
+        install: "pulumi package add",
         missing: () => (spawnSync("pulumi-language-yaml", ["--help"]).error ? "the YAML language host (pulumi-language-yaml on PATH)" : undefined),
         write(dir, changes) {
             const program = { ...parse(readmeProgram("yaml")), packages: addedPackages(dir) };
@@ -82,6 +86,7 @@ const consumers: Consumer[] = [
     },
     {
         language: "python",
+        install: "pulumi package add",
         missing: () => (spawnSync("pulumi-language-python", ["--help"]).error || spawnSync("python3", ["-m", "venv", "--help"]).status !== 0 ? "the Python language host (pulumi-language-python and python3 with venv)" : undefined),
         write(dir, changes) {
             const project = { name: "my-app", runtime: { name: "python", options: { toolchain: "pip", virtualenv: "venv" } }, packages: addedPackages(dir) };
@@ -98,7 +103,37 @@ const consumers: Consumer[] = [
             writeFileSync(path.join(dir, "__main__.py"), `import json\n${program}`);
         },
     },
+    {
+        language: "typescript",
+        install: "npm dependency",
+        missing: () => undefined,
+        write(dir, changes) {
+            const project = { name: "my-app", runtime: { name: "nodejs", options: { typescript: true } }, main: "index.ts" };
+            writeFileSync(path.join(dir, "Pulumi.yaml"), stringify(project));
+            // This machine's arguments take the place of the README's own (one per line); a rule the stand-in cannot hold is left out.
+            const replaced = [...Object.keys(changes), ...(authorizationCannot ? ["mqttAcl"] : [])];
+            const program = readmeProgram("typescript")
+                .split("\n")
+                .filter((line) => !replaced.some((key) => line.startsWith(`    ${key}:`)))
+                .join("\n")
+                .replace('new Deployment("broker", {\n', `new Deployment("broker", {\n    ...${JSON.stringify(changes)},\n`);
+            writeFileSync(path.join(dir, "index.ts"), program);
+        },
+    },
 ];
+
+/**
+ * A TypeScript program's node_modules as `npm install <this repository>` makes it: the package
+ * linked to its folder, beside the packages it shares with it (the same files, so one Pulumi SDK).
+ */
+function linkAsNpmDependency(dir: string): void {
+    const modules = path.join(dir, "node_modules");
+    mkdirSync(path.join(modules, "@ai4e"), { recursive: true });
+    symlinkSync(repoRoot, path.join(modules, "@ai4e", "emqx"));
+    for (const entry of readdirSync(path.join(repoRoot, "node_modules"))) {
+        if (entry !== ".bin" && entry !== "@ai4e") symlinkSync(path.join(repoRoot, "node_modules", entry), path.join(modules, entry));
+    }
+}
 
 consumers.forEach((consumer, index) => {
     describe(`the README's ${consumer.language} program adds the package and deploys, for real`, { concurrency: 1 }, () => {
@@ -128,8 +163,9 @@ consumers.forEach((consumer, index) => {
             if (!missing) console.log(`# ${consumer.language} consumer timings: ${Object.entries(timings).map(([k, v]) => `${k} ${(v / 1000).toFixed(1)} s`).join(", ")}`);
         });
 
-        it("`pulumi package add <this repository>` adds emqx to the program", async (t) => {
+        it(`gets the package as ${consumer.install}`, async (t) => {
             if (missing) return t.skip(`cannot run here: missing ${missing}`);
+            if (consumer.install === "npm dependency") return linkAsNpmDependency(dir);
             const started = Date.now();
             const added = await new Promise<{ code: number; output: string }>((resolve) => {
                 execFile("pulumi", ["package", "add", repoRoot], { cwd: dir, env: { ...process.env, ...env }, timeout: 300_000 }, (err, stdout, stderr) => resolve({ code: err ? 1 : 0, output: stdout + stderr }));
