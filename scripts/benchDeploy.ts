@@ -7,14 +7,19 @@
  *    Pulumi program plus an MQTT round trip; `docker-compose up -d` of the seed file plus the
  *    round trip, then `down`;
  *  - no-op `pulumi up --yes --skip-preview` of dev and of the plain program;
- *  - the first deploy of the cluster stack (three nodes) beside dev's first deploy.
- * Prints medians and the project's ratios: to the plain program, and cluster to dev.
+ *  - the first deploy of the cluster stack (three nodes) beside dev's first deploy;
+ *  - a YAML program that adds the package (`pulumi package add`, once) and declares one
+ *    emqx:index:Deployment with dev's values: its first deploy and no-op up beside dev's.
+ * Prints medians and the project's ratios: to the plain program, cluster to dev, consumer to dev.
  */
 import { execFile } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { checkMqtt } from "../lib/check/mqtt";
+import { stringify } from "yaml";
+import { configDefaults } from "../lib/config/defaults";
 import { copyProject } from "../tests/e2e/project";
+import { repoRoot, stackFileValues } from "../tests/harness/stackFiles";
 import { emqxImage, missingToolchain } from "../tests/e2e/toolchain";
 
 const runs = Number(process.env.BENCH_RUNS ?? 5);
@@ -71,6 +76,18 @@ async function roundTrip(): Promise<number> {
     return performance.now() - started;
 }
 
+/** Dev's stack file as a Deployment's arguments, each in its type. */
+function devArguments(): Record<string, unknown> {
+    const defaults: Record<string, unknown> = configDefaults;
+    return Object.fromEntries(
+        Object.entries(stackFileValues("dev")).map(([key, value]) => {
+            const name = key.slice(key.indexOf(":") + 1);
+            const kind = typeof defaults[name];
+            return [name, kind === "number" ? Number(value) : kind === "boolean" ? String(value) === "true" : kind === "string" ? String(value) : value];
+        }),
+    );
+}
+
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 const seconds = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
 
@@ -88,6 +105,10 @@ async function main(): Promise<void> {
     writeFileSync(path.join(plainDir, "package.json"), JSON.stringify({ name: "emqx-plain", main: "index.ts" }));
     writeFileSync(path.join(plainDir, "tsconfig.json"), JSON.stringify({ compilerOptions: { strict: true, target: "es2022", module: "commonjs", moduleResolution: "node", esModuleInterop: true, skipLibCheck: true }, files: ["index.ts"] }));
     await run("ln", ["-s", path.join(project.dir, "node_modules"), path.join(plainDir, "node_modules")], plainDir, {});
+    const consumerDir = path.join(path.dirname(project.dir), "consumer");
+    mkdirSync(consumerDir);
+    const consumerProgram = { name: "emqx-consumer", runtime: "yaml", resources: { emqx: { type: "emqx:index:Deployment", properties: devArguments() } }, outputs: { mqttUrl: "${emqx.mqttUrl}" } };
+    writeFileSync(path.join(consumerDir, "Pulumi.yaml"), stringify(consumerProgram));
     const composeFile = path.join(path.dirname(project.dir), "seed-compose.yml");
     writeFileSync(composeFile, seedCompose);
     const compose = await run("docker-compose", ["version"], plainDir, {}).then(() => true, () => false);
@@ -100,8 +121,10 @@ async function main(): Promise<void> {
     await pulumi(project.dir, "stack", "init").catch(() => undefined);
     await pulumi(plainDir, "stack", "init").catch(() => undefined);
     await cluster(project.dir, "stack", "init").catch(() => undefined);
+    const packageAdd = await run("pulumi", ["package", "add", repoRoot], consumerDir, project.env);
+    await pulumi(consumerDir, "stack", "init").catch(() => undefined);
 
-    const times: Record<string, number[]> = { projectCycle: [], plainCycle: [], composeCycle: [], projectNoop: [], plainNoop: [], devUp: [], clusterUp: [] };
+    const times: Record<string, number[]> = { projectCycle: [], plainCycle: [], composeCycle: [], projectNoop: [], plainNoop: [], devUp: [], clusterUp: [], consumerUp: [], consumerNoop: [] };
     try {
         for (let i = 0; i < runs; i++) {
             const devUp = await pulumi(project.dir, ...upArgs);
@@ -114,6 +137,9 @@ async function main(): Promise<void> {
                 const composeArgs = ["-p", "seed", "-f", composeFile];
                 times.composeCycle.push((await run("docker-compose", [...composeArgs, "up", "-d"], plainDir, {})) + (await roundTrip()) + (await run("docker-compose", [...composeArgs, "down", "-v"], plainDir, {})));
             }
+            times.consumerUp.push(await pulumi(consumerDir, ...upArgs));
+            times.consumerNoop.push(await pulumi(consumerDir, ...upArgs));
+            await pulumi(consumerDir, ...downArgs);
             for (const [dir, key] of [[project.dir, "projectNoop"], [plainDir, "plainNoop"]] as const) {
                 await pulumi(dir, ...upArgs);
                 times[key].push(await pulumi(dir, ...upArgs));
@@ -125,6 +151,7 @@ async function main(): Promise<void> {
         await pulumi(project.dir, ...downArgs).catch(() => undefined);
         await pulumi(plainDir, ...downArgs).catch(() => undefined);
         await cluster(project.dir, ...downArgs).catch(() => undefined);
+        await pulumi(consumerDir, ...downArgs).catch(() => undefined);
         project.remove();
     }
     const cycle = median(times.projectCycle) / median(times.plainCycle);
@@ -135,6 +162,12 @@ async function main(): Promise<void> {
     console.log(`no-op up: project ${seconds(median(times.projectNoop))}, plain program ${seconds(median(times.plainNoop))} (ratio ${noop.toFixed(2)})`);
     const clusterRatio = median(times.clusterUp) / median(times.devUp);
     console.log(`first deploy: cluster (3 nodes) ${seconds(median(times.clusterUp))}, dev ${seconds(median(times.devUp))} (ratio ${clusterRatio.toFixed(2)})`);
+    const consumerUp = median(times.consumerUp) / median(times.devUp);
+    const consumerNoop = median(times.consumerNoop) / median(times.projectNoop);
+    console.log(
+        `YAML consumer of the package (dev's values): package add ${seconds(packageAdd)}; first deploy ${seconds(median(times.consumerUp))} vs dev ${seconds(median(times.devUp))} ` +
+            `(ratio ${consumerUp.toFixed(2)}); no-op up ${seconds(median(times.consumerNoop))} vs dev ${seconds(median(times.projectNoop))} (ratio ${consumerNoop.toFixed(2)})`,
+    );
 }
 
 main().catch((err: Error) => {

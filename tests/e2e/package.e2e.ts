@@ -9,7 +9,7 @@
  * unmatched requests allowed, and the case says so in one line.
  */
 import assert from "node:assert/strict";
-import { execFile, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -20,7 +20,7 @@ import { parse, stringify } from "yaml";
 import { repoRoot } from "../harness/stackFiles";
 import { docker, grantableNofileLimit, inspect, labelled, removeLabelled } from "./docker";
 import { refusal, roundTrip, subscription } from "./mqtt";
-import { failedUp, up } from "./project";
+import { failedUp, packageAdd, up } from "./project";
 import { standinCannot } from "./toolchain";
 
 const authorizationCannot = standinCannot("does not serve EMQX's authorization API, so the program's rule is left out and unmatched requests are allowed there");
@@ -166,11 +166,8 @@ consumers.forEach((consumer, index) => {
         it(`gets the package as ${consumer.install}`, async (t) => {
             if (missing) return t.skip(`cannot run here: missing ${missing}`);
             if (consumer.install === "npm dependency") return linkAsNpmDependency(dir);
-            const started = Date.now();
-            const added = await new Promise<{ code: number; output: string }>((resolve) => {
-                execFile("pulumi", ["package", "add", repoRoot], { cwd: dir, env: { ...process.env, ...env }, timeout: 300_000 }, (err, stdout, stderr) => resolve({ code: err ? 1 : 0, output: stdout + stderr }));
-            });
-            timings["package add"] = Date.now() - started;
+            const added = await packageAdd(dir, repoRoot, env);
+            timings["package add"] = added.ms;
             assert.equal(added.code, 0, added.output);
             assert.equal(parse(readFileSync(path.join(dir, "Pulumi.yaml"), "utf8")).packages?.emqx, repoRoot, "Pulumi.yaml names the package's folder");
         });

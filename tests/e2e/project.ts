@@ -87,3 +87,13 @@ export async function failedUp(stack: Stack): Promise<string> {
     }
     throw new Error("pulumi up succeeded, but it should have failed");
 }
+
+/** `pulumi package add SOURCE` in a program's folder; resolves with its exit code, output and time. */
+export function packageAdd(dir: string, source: string, env: Record<string, string>): Promise<{ code: number; output: string; ms: number }> {
+    const started = Date.now();
+    return new Promise((resolve) => {
+        execFile("pulumi", ["package", "add", source], { cwd: dir, env: { ...process.env, ...env }, timeout: 300_000, maxBuffer: 64 * 1024 * 1024 }, (err, stdout, stderr) =>
+            resolve({ code: err ? 1 : 0, output: stdout + stderr, ms: Date.now() - started }),
+        );
+    });
+}
